@@ -81,6 +81,11 @@ public final class SupervisorOptions {
       all.add(ServiceSpec.fromConfig(block));
     }
     this.services = Collections.unmodifiableList(selectAndCheck(all, onlyService));
+    if (services.isEmpty()) {
+      // A supervisor with nothing to run is almost always a wrong or empty config file.
+      throw new ConfigException("services", "expected at least one enabled service, got " + all.size()
+        + " service(s), none enabled");
+    }
   }
 
   /**
