@@ -33,12 +33,15 @@ public final class ResourceRegistry {
   }
 
   private final Vertx vertx;
+  private final io.vertx.core.Context context;
   private final Listener listener;
   private final Map<String, Resource> resources = new LinkedHashMap<>();
   private final List<Resource> opened = new ArrayList<>();
 
+  /** Must be created on the context that will call it (the supervisor's). */
   public ResourceRegistry(Vertx vertx, Listener listener) {
     this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
     this.listener = listener;
   }
 
@@ -92,7 +95,7 @@ public final class ResourceRegistry {
     } catch (RuntimeException e) {
       open = Future.failedFuture(e);
     }
-    open.onComplete(ar -> {
+    backOnContext(open).onComplete(ar -> {
       if (ar.succeeded()) {
         done.complete();
         return;
@@ -134,7 +137,18 @@ public final class ResourceRegistry {
       : Future.failedFuture(new IllegalStateException("resources failed to close: " + String.join("; ", problems))));
   }
 
-  private static Future<Void> closeOne(Resource resource, long timeoutMs) {
+  private Future<Void> closeOne(Resource resource, long timeoutMs) {
+    return backOnContext(closeWithTimeout(resource, timeoutMs));
+  }
+
+  /** Some clients complete close() on an internal thread; continue on the owner's context. */
+  private <T> Future<T> backOnContext(Future<T> future) {
+    Promise<T> promise = Promise.promise();
+    future.onComplete(ar -> context.runOnContext(v -> promise.handle(ar)));
+    return promise.future();
+  }
+
+  private static Future<Void> closeWithTimeout(Resource resource, long timeoutMs) {
     try {
       return resource.close().timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .recover(e -> Future.failedFuture(e instanceof java.util.concurrent.TimeoutException

@@ -1,0 +1,60 @@
+package io.tradekit.pg;
+
+import io.tradekit.config.ConfigException;
+import io.tradekit.config.ConfigReader;
+import io.tradekit.resource.Resource;
+import io.tradekit.resource.ResourceFactory;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.PoolOptions;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Creates {@link PgResource}s from blocks {@code {"type":"postgres","connect":{...},"pool":{...},
+ * "migrations":{"enabled":false,"locations":["classpath:db/migration"]},"pgbouncer":false}}.
+ * {@code connect} and {@code pool} use the property names of Vert.x {@link PgConnectOptions} and
+ * {@link PoolOptions}. Called by the supervisor during validation; never connects.
+ */
+public final class PgResourceFactory implements ResourceFactory {
+
+  public static final String DEFAULT_MIGRATION_LOCATION = "classpath:db/migration";
+
+  @Override
+  public String type() {
+    return PgResource.TYPE;
+  }
+
+  @Override
+  public Resource create(Vertx vertx, String name, JsonObject config, String path) {
+    ConfigReader block = ConfigReader.of(config, path)
+      .rejectUnknownKeys(Set.of("type", "connect", "pool", "migrations", "pgbouncer"));
+    JsonObject connectJson = block.rawObject("connect");
+    JsonObject poolJson = block.rawObject("pool");
+    PgConnectOptions connect;
+    PoolOptions pool;
+    try {
+      connect = new PgConnectOptions(connectJson);
+    } catch (RuntimeException e) {
+      throw new ConfigException(block.path("connect"), "not valid PgConnectOptions: " + e.getMessage());
+    }
+    try {
+      pool = new PoolOptions(poolJson);
+    } catch (RuntimeException e) {
+      throw new ConfigException(block.path("pool"), "not valid PoolOptions: " + e.getMessage());
+    }
+    ConfigReader migrations = block.object("migrations").rejectUnknownKeys(Set.of("enabled", "locations"));
+    boolean migrationsEnabled = migrations.bool("enabled", false);
+    List<String> locations = migrations.has("locations") ? migrations.stringList("locations")
+      : List.of(DEFAULT_MIGRATION_LOCATION);
+    boolean pgbouncer = block.bool("pgbouncer", false);
+    if (pgbouncer) {
+      // PgBouncer in transaction mode hands each transaction to any server connection: a
+      // statement prepared on one connection does not exist on the next.
+      connect.setCachePreparedStatements(false);
+    }
+    return new PgResource(vertx, name, connect, pool, migrationsEnabled, locations, pgbouncer);
+  }
+}

@@ -1,0 +1,34 @@
+package io.tradekit.redis;
+
+import io.tradekit.config.ConfigException;
+import io.tradekit.config.ConfigReader;
+import io.tradekit.resource.Resource;
+import io.tradekit.resource.ResourceFactory;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.RedisOptions;
+
+import java.util.Set;
+
+/**
+ * Creates {@link RedisResource}s from blocks {@code {"type":"redis","options":{...}}} where
+ * {@code options} uses the property names of Vert.x {@link RedisOptions} ({@code endpoints},
+ * {@code maxPoolSize}, {@code maxPoolWaiting}, ...). Called during validation; never connects.
+ */
+public final class RedisResourceFactory implements ResourceFactory {
+
+  @Override
+  public String type() {
+    return RedisResource.TYPE;
+  }
+
+  @Override
+  public Resource create(Vertx vertx, String name, JsonObject config, String path) {
+    ConfigReader block = ConfigReader.of(config, path).rejectUnknownKeys(Set.of("type", "options"));
+    try {
+      return new RedisResource(vertx, name, new RedisOptions(block.rawObject("options")));
+    } catch (RuntimeException e) {
+      throw new ConfigException(block.path("options"), "not valid RedisOptions: " + e.getMessage());
+    }
+  }
+}
