@@ -1,7 +1,6 @@
 package io.tradekit.verticles.exchange;
 
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -33,7 +32,6 @@ final class ExchangeConnection {
   final String id;
   private final SimulatedExchange exchange;
   private final ServerWebSocket ws;
-  private final HttpConnection connection;
   private final ExchangeStats stats;
   private final FaultBoard faults;
   private final Map<String, Channel> subscriptions = new LinkedHashMap<>();
@@ -43,11 +41,10 @@ final class ExchangeConnection {
   private boolean closed;
   private int garbageRound;
 
-  ExchangeConnection(String id, SimulatedExchange exchange, ServerWebSocket ws, HttpConnection connection) {
+  ExchangeConnection(String id, SimulatedExchange exchange, ServerWebSocket ws) {
     this.id = id;
     this.exchange = exchange;
     this.ws = ws;
-    this.connection = connection;
     this.stats = exchange.stats();
     this.faults = exchange.faults();
   }
@@ -82,7 +79,7 @@ final class ExchangeConnection {
   void drop() {
     if (!closed) {
       closed = true;
-      connection.close();
+      exchange.relay().drop(ws.remoteAddress());
     }
   }
 

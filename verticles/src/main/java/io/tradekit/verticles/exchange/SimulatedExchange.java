@@ -4,7 +4,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -56,6 +55,7 @@ public final class SimulatedExchange {
   private PublicApi api;
   private MarketDataGenerator generator;
   private ExchangeHttpApi httpApi;
+  private TcpRelay relay;
   private long connectionCounter;
   private volatile int port = -1;
 
@@ -80,10 +80,12 @@ public final class SimulatedExchange {
       api = new PublicApi(options, startMs);
       generator = new MarketDataGenerator(vertx, options, stats, faults, connections, listener, startMs);
       httpApi = new ExchangeHttpApi(this);
-      server = vertx.createHttpServer(new HttpServerOptions().setHost(options.getHost()).setPort(options.getPort()));
+      // The HTTP server is internal (loopback, free port); clients reach it through the relay.
+      server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0));
       server.requestHandler(this::onRequest);
-      return server.listen().map(s -> {
-        port = s.actualPort();
+      relay = new TcpRelay(vertx);
+      return server.listen().compose(s -> relay.start(options.getHost(), options.getPort(), s.actualPort())).map(bound -> {
+        port = bound;
         generator.start();
         options.getFaults().forEach(faults::inject);
         LOG.info("event=exchange.started host={} port={} instruments={} tradesPerSecond={}", options.getHost(), port,
@@ -107,7 +109,7 @@ public final class SimulatedExchange {
       HttpServer s = server;
       server = null;
       port = -1;
-      return s.close().onComplete(ar -> LOG.info("event=exchange.stopped"));
+      return relay.stop().eventually(s::close).onComplete(ar -> LOG.info("event=exchange.stopped"));
     });
   }
 
@@ -183,6 +185,10 @@ public final class SimulatedExchange {
     return api;
   }
 
+  TcpRelay relay() {
+    return relay;
+  }
+
   MarketDataGenerator generator() {
     return generator;
   }
@@ -211,14 +217,12 @@ public final class SimulatedExchange {
       request.response().setStatusCode(400).end("expected a WebSocket upgrade on " + WS_PATH);
       return;
     }
-    // Keep the HTTP connection: the drop fault closes it to cut TCP without a close frame.
-    HttpConnection connection = request.connection();
-    request.toWebSocket().onSuccess(ws -> opened(ws, connection))
+    request.toWebSocket().onSuccess(this::opened)
       .onFailure(e -> LOG.warn("event=exchange.upgrade.failed error={}", e.toString()));
   }
 
-  private void opened(ServerWebSocket ws, HttpConnection httpConnection) {
-    ExchangeConnection connection = new ExchangeConnection("c" + (++connectionCounter), this, ws, httpConnection);
+  private void opened(ServerWebSocket ws) {
+    ExchangeConnection connection = new ExchangeConnection("c" + (++connectionCounter), this, ws);
     connections.add(connection);
     stats.connectionsOpen.incrementAndGet();
     stats.connectionsTotal.incrementAndGet();
