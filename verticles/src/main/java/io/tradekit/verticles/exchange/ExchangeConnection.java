@@ -140,7 +140,7 @@ final class ExchangeConnection {
   }
 
   private void onText(String text) {
-    long usIn = micros();
+    long usIn = JsonRpc.micros();
     if (closed || faults.isActive(Fault.Type.STALL)) {
       // A stalled exchange is hung: requests vanish, exactly what a client's request timeout must catch.
       return;
@@ -303,26 +303,15 @@ final class ExchangeConnection {
   }
 
   private void onBadFrame(String reason) {
-    sendError(null, RpcException.invalidRequest(reason), micros());
+    sendError(null, RpcException.invalidRequest(reason), JsonRpc.micros());
   }
 
   private void sendResult(Object id, Object result, long usIn) {
-    long usOut = micros();
-    JsonObject reply = new JsonObject().put("jsonrpc", "2.0").put("id", id).put("result", result)
-      .put("usIn", usIn).put("usOut", usOut).put("usDiff", usOut - usIn).put("testnet", false);
-    sendControl(reply.encode());
+    sendControl(JsonRpc.result(id, result, usIn).encode());
   }
 
   private void sendError(Object id, RpcException error, long usIn) {
-    long usOut = micros();
     stats.errorsSent.incrementAndGet();
-    JsonObject reply = new JsonObject().put("jsonrpc", "2.0").put("id", id).put("error", error.toJson())
-      .put("usIn", usIn).put("usOut", usOut).put("usDiff", usOut - usIn).put("testnet", false);
-    sendControl(reply.encode());
-  }
-
-  static long micros() {
-    java.time.Instant now = java.time.Instant.now();
-    return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
+    sendControl(JsonRpc.error(id, error, usIn).encode());
   }
 }

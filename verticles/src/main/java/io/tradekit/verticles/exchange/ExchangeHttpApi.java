@@ -48,7 +48,7 @@ final class ExchangeHttpApi {
   }
 
   private void publicMethod(HttpServerRequest request, String method) {
-    long usIn = ExchangeConnection.micros();
+    long usIn = JsonRpc.micros();
     JsonObject params = new JsonObject();
     MultiMap query = request.params();
     for (Map.Entry<String, String> e : query) {
@@ -56,13 +56,13 @@ final class ExchangeHttpApi {
     }
     try {
       Object result = exchange.api().call(method, params);
-      long usOut = ExchangeConnection.micros();
-      json(request, 200, new JsonObject().put("jsonrpc", "2.0").put("result", result)
-        .put("usIn", usIn).put("usOut", usOut).put("usDiff", usOut - usIn).put("testnet", false));
+      JsonObject reply = JsonRpc.result(null, result, usIn);
+      reply.remove("id");
+      json(request, 200, reply);
     } catch (RpcException e) {
       exchange.stats().errorsSent.incrementAndGet();
       json(request, e.code() == RpcException.METHOD_NOT_FOUND ? 404 : 400,
-        new JsonObject().put("jsonrpc", "2.0").put("error", e.toJson()).put("testnet", false));
+        JsonRpc.error(null, e, usIn));
     }
   }
 

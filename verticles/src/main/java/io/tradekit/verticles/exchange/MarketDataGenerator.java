@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The one market of a {@link SimulatedExchange}: periodic timers generate trades, book changes,
@@ -33,7 +34,7 @@ final class MarketDataGenerator {
   private final ExchangeStats stats;
   private final FaultBoard faults;
   private final Collection<ExchangeConnection> connections;
-  private final SimulatedExchange.TradesWrittenListener[] listener;
+  private final Supplier<SimulatedExchange.TradesWrittenListener> listener;
   private final Map<String, InstrumentSim> sims = new LinkedHashMap<>();
   private final List<InstrumentSim> simList;
   private final Set<String> gapPending = new HashSet<>();
@@ -44,7 +45,7 @@ final class MarketDataGenerator {
   private int bookRoundRobin;
 
   MarketDataGenerator(Vertx vertx, SimulatedExchangeOptions options, ExchangeStats stats, FaultBoard faults,
-                      Collection<ExchangeConnection> connections, SimulatedExchange.TradesWrittenListener[] listener,
+                      Collection<ExchangeConnection> connections, Supplier<SimulatedExchange.TradesWrittenListener> listener,
                       long startMs) {
     this.vertx = vertx;
     this.options = options;
@@ -177,7 +178,7 @@ final class MarketDataGenerator {
         String frame = frames.computeIfAbsent(ch.name, name -> notification(name, batch.dataJson));
         if (c.sendData(ch, frame)) {
           stats.tradesWritten(batch.instrument, batch.count, batch.firstSeq, batch.lastSeq);
-          SimulatedExchange.TradesWrittenListener l = listener[0];
+          SimulatedExchange.TradesWrittenListener l = listener.get();
           if (l != null) {
             l.written(c.id, batch.instrument, batch.firstSeq, batch.lastSeq);
           }

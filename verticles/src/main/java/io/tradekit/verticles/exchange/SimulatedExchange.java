@@ -28,6 +28,10 @@ import java.util.function.Supplier;
  * event-loop context (the caller's, or a new one when called from a non-Vert.x thread): all
  * connections, timers and state live there, so nothing is locked. The public methods may be
  * called from any thread; counters are readable at any time.
+ *
+ * <p>Clients connect to a {@link TcpRelay} on the configured host/port that forwards bytes to the
+ * internal HTTP server on a loopback port; the relay is what lets the drop fault cut TCP without
+ * a close frame.
  */
 public final class SimulatedExchange {
 
@@ -47,7 +51,7 @@ public final class SimulatedExchange {
   private final SimulatedExchangeOptions options;
   private final ExchangeStats stats = new ExchangeStats();
   private final Set<ExchangeConnection> connections = new LinkedHashSet<>();
-  private final TradesWrittenListener[] listener = new TradesWrittenListener[1];
+  private volatile TradesWrittenListener listener;
   private Vertx vertx;
   private Context context;
   private HttpServer server;
@@ -78,7 +82,7 @@ public final class SimulatedExchange {
       long startMs = System.currentTimeMillis();
       faults = new FaultBoard(vertx, this::onFaultActivated);
       api = new PublicApi(options, startMs);
-      generator = new MarketDataGenerator(vertx, options, stats, faults, connections, listener, startMs);
+      generator = new MarketDataGenerator(vertx, options, stats, faults, connections, () -> listener, startMs);
       httpApi = new ExchangeHttpApi(this);
       // The HTTP server is internal (loopback, free port); clients reach it through the relay.
       server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0));
@@ -150,7 +154,7 @@ public final class SimulatedExchange {
 
   /** Sets (or with null removes) the listener told about every trade batch written to a socket. */
   public SimulatedExchange tradesWrittenListener(TradesWrittenListener listener) {
-    this.listener[0] = listener;
+    this.listener = listener;
     return this;
   }
 
