@@ -1,0 +1,107 @@
+package io.tradekit.verticles.exchange;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Map;
+
+/**
+ * The plain-HTTP side of the simulated exchange, on the same server as the WebSocket:
+ * {@code GET /api/v2/public/<method>?params} (Deribit's HTTP equivalents of the public methods),
+ * {@code POST|GET|DELETE /admin/faults} and {@code GET /admin/stats}.
+ *
+ * <p>Called by {@link SimulatedExchange} for every non-WebSocket request, on the exchange's
+ * event-loop context. Bad input gets a 4xx with a JSON body naming what was wrong.
+ */
+final class ExchangeHttpApi {
+
+  private static final String PUBLIC_PREFIX = "/api/v2/public/";
+
+  private final SimulatedExchange exchange;
+
+  ExchangeHttpApi(SimulatedExchange exchange) {
+    this.exchange = exchange;
+  }
+
+  void handle(HttpServerRequest request) {
+    String path = request.path();
+    if (path.startsWith(PUBLIC_PREFIX)) {
+      if (request.method() != HttpMethod.GET) {
+        error(request, 405, "method: use GET for " + path);
+        return;
+      }
+      publicMethod(request, "public/" + path.substring(PUBLIC_PREFIX.length()));
+    } else if ("/admin/faults".equals(path)) {
+      faults(request);
+    } else if ("/admin/stats".equals(path)) {
+      if (request.method() != HttpMethod.GET) {
+        error(request, 405, "method: use GET for /admin/stats");
+        return;
+      }
+      json(request, 200, exchange.stats().toJson());
+    } else {
+      error(request, 404, "path: no route for " + request.method() + " " + path);
+    }
+  }
+
+  private void publicMethod(HttpServerRequest request, String method) {
+    long usIn = JsonRpc.micros();
+    JsonObject params = new JsonObject();
+    MultiMap query = request.params();
+    for (Map.Entry<String, String> e : query) {
+      params.put(e.getKey(), e.getValue());
+    }
+    try {
+      Object result = exchange.api().call(method, params);
+      JsonObject reply = JsonRpc.result(null, result, usIn);
+      reply.remove("id");
+      json(request, 200, reply);
+    } catch (RpcException e) {
+      exchange.stats().errorsSent.incrementAndGet();
+      json(request, e.code() == RpcException.METHOD_NOT_FOUND ? 404 : 400,
+        JsonRpc.error(null, e, usIn));
+    }
+  }
+
+  private void faults(HttpServerRequest request) {
+    HttpMethod method = request.method();
+    if (method == HttpMethod.GET) {
+      json(request, 200, new JsonObject().put("faults", exchange.faults().toJson()));
+    } else if (method == HttpMethod.DELETE) {
+      exchange.faults().clear();
+      json(request, 200, new JsonObject().put("faults", exchange.faults().toJson()));
+    } else if (method == HttpMethod.POST) {
+      request.body().onSuccess(body -> {
+        Fault fault;
+        try {
+          Object parsed = body.length() == 0 ? null : io.vertx.core.json.Json.decodeValue(body);
+          if (!(parsed instanceof JsonObject)) {
+            throw new IllegalArgumentException("body: expected a JSON object like {\"type\":\"stall\",\"durationMs\":1000}");
+          }
+          fault = Fault.fromJson((JsonObject) parsed);
+        } catch (DecodeException e) {
+          error(request, 400, "body: not valid JSON: " + e.getMessage());
+          return;
+        } catch (IllegalArgumentException e) {
+          error(request, 400, e.getMessage());
+          return;
+        }
+        exchange.faults().inject(fault);
+        json(request, 200, new JsonObject().put("faults", exchange.faults().toJson()));
+      }).onFailure(e -> error(request, 400, "body: could not be read: " + e.getMessage()));
+    } else {
+      error(request, 405, "method: use GET, POST or DELETE for /admin/faults");
+    }
+  }
+
+  private static void error(HttpServerRequest request, int status, String message) {
+    json(request, status, new JsonObject().put("error", message));
+  }
+
+  private static void json(HttpServerRequest request, int status, JsonObject body) {
+    request.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
+  }
+}

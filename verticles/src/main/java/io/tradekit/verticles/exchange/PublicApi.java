@@ -1,0 +1,146 @@
+package io.tradekit.verticles.exchange;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The connection-independent public methods of the simulated exchange, shared by the WebSocket
+ * JSON-RPC handler and {@code GET /api/v2/public/<method>}: {@code public/test},
+ * {@code public/get_time}, {@code public/get_instruments} and
+ * {@code public/get_tradingview_chart_data}.
+ *
+ * <p>Parameters arrive as JSON (WebSocket) or as strings (HTTP query), so readers accept numbers
+ * written either way. Called on the exchange's event-loop context; every method is cheap and
+ * bounded ({@link ChartHistory#MAX_CANDLES}).
+ */
+final class PublicApi {
+
+  /** Deribit's API version string, returned by {@code public/test}. */
+  static final String VERSION = "1.2.26";
+  static final Set<String> METHODS = Set.of("public/test", "public/get_time", "public/get_instruments",
+    "public/get_tradingview_chart_data");
+
+  private final SimulatedExchangeOptions options;
+  private final long historyStartMs;
+  private final long createdMs;
+
+  PublicApi(SimulatedExchangeOptions options, long startMs) {
+    this.options = options;
+    this.createdMs = startMs - 30L * 86_400_000L;
+    this.historyStartMs = options.getHistoryStartMs() > 0 ? options.getHistoryStartMs() : createdMs;
+  }
+
+  /**
+   * @return the {@code result} of {@code method}
+   * @throws RpcException -32601 for an unknown method, -32602 naming a bad parameter
+   */
+  Object call(String method, JsonObject params) {
+    switch (method) {
+      case "public/test":
+        return new JsonObject().put("version", VERSION);
+      case "public/get_time":
+        return System.currentTimeMillis();
+      case "public/get_instruments":
+        return instruments(params);
+      case "public/get_tradingview_chart_data":
+        return chartData(params);
+      default:
+        throw RpcException.methodNotFound(method);
+    }
+  }
+
+  private JsonArray instruments(JsonObject params) {
+    String currency = requiredString(params, "currency");
+    String kind = params.getValue("kind") == null ? null : String.valueOf(params.getValue("kind"));
+    if (kind != null && !List.of("future", "option", "spot", "future_combo", "option_combo").contains(kind)) {
+      throw RpcException.invalidParams("kind", "expected one of future|option|spot|future_combo|option_combo, got " + kind);
+    }
+    JsonArray result = new JsonArray();
+    List<String> names = options.getInstruments();
+    for (int i = 0; i < names.size(); i++) {
+      String name = names.get(i);
+      String base = ChartHistory.currency(name);
+      boolean currencyMatches = "any".equals(currency) || base.equals(currency);
+      if (!currencyMatches || (kind != null && !"future".equals(kind))) {
+        continue;
+      }
+      result.add(new JsonObject()
+        .put("instrument_name", name)
+        .put("instrument_id", 100 + i)
+        .put("kind", "future")
+        .put("settlement_period", "perpetual")
+        .put("base_currency", base)
+        .put("quote_currency", "USD")
+        .put("settlement_currency", base)
+        .put("counter_currency", "USD")
+        .put("tick_size", ChartHistory.tickSize(name))
+        .put("contract_size", "BTC".equals(base) ? 10 : 1)
+        .put("min_trade_amount", 10)
+        .put("is_active", true)
+        .put("creation_timestamp", createdMs)
+        .put("expiration_timestamp", 32_503_708_800_000L)
+        .put("price_index", base.toLowerCase(java.util.Locale.ROOT) + "_usd"));
+    }
+    return result;
+  }
+
+  private JsonObject chartData(JsonObject params) {
+    String instrument = requiredString(params, "instrument_name");
+    if (!options.getInstruments().contains(instrument)) {
+      throw RpcException.invalidParams("instrument_name", "unknown instrument " + instrument);
+    }
+    long start = requiredLong(params, "start_timestamp");
+    long end = requiredLong(params, "end_timestamp");
+    String resolution = requiredString(params, "resolution");
+    return ChartHistory.chartData(options.getSeed(), instrument, start, end, resolution, historyStartMs,
+      System.currentTimeMillis());
+  }
+
+  static String requiredString(JsonObject params, String name) {
+    Object value = params.getValue(name);
+    if (value == null || (value instanceof String && ((String) value).isBlank())) {
+      throw RpcException.invalidParams(name, "required parameter missing");
+    }
+    if (value instanceof JsonObject || value instanceof JsonArray || value instanceof Boolean) {
+      throw RpcException.invalidParams(name, "expected a string, got " + value);
+    }
+    return String.valueOf(value);
+  }
+
+  static long requiredLong(JsonObject params, String name) {
+    Object value = params.getValue(name);
+    if (value == null) {
+      throw RpcException.invalidParams(name, "required parameter missing");
+    }
+    if (value instanceof Number && ((Number) value).doubleValue() % 1 == 0) {
+      return ((Number) value).longValue();
+    }
+    if (value instanceof String) {
+      try {
+        return Long.parseLong((String) value);
+      } catch (NumberFormatException e) {
+        // fall through to the error below
+      }
+    }
+    throw RpcException.invalidParams(name, "expected a whole number, got " + value);
+  }
+
+  /** @return {@code name} as a number of seconds (fractions allowed), or throws naming it */
+  static double requiredSeconds(JsonObject params, String name) {
+    Object value = params.getValue(name);
+    if (value instanceof Number) {
+      return ((Number) value).doubleValue();
+    }
+    if (value instanceof String) {
+      try {
+        return Double.parseDouble((String) value);
+      } catch (NumberFormatException e) {
+        // fall through
+      }
+    }
+    throw RpcException.invalidParams(name, value == null ? "required parameter missing" : "expected a number of seconds, got " + value);
+  }
+}

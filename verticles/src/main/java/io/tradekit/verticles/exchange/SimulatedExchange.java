@@ -1,0 +1,262 @@
+package io.tradekit.verticles.exchange;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * A simulated Deribit v2 exchange: a WebSocket JSON-RPC endpoint {@code /ws/api/v2} serving
+ * trades, book, ticker and chart channels from a seeded random market, the HTTP
+ * {@code /api/v2/public/<method>} equivalents, and an admin API to inject faults
+ * ({@code /admin/faults}) and read counters ({@code /admin/stats}).
+ *
+ * <p>A plain class so tests and benchmarks can run it without the supervisor; in a deployment
+ * {@link SimulatedExchangeVerticle} owns one. {@link #start(Vertx)} binds everything to ONE
+ * event-loop context (the caller's, or a new one when called from a non-Vert.x thread): all
+ * connections, timers and state live there, so nothing is locked. The public methods may be
+ * called from any thread; counters are readable at any time.
+ *
+ * <p>Clients connect to a {@link TcpRelay} on the configured host/port that forwards bytes to the
+ * internal HTTP server on a loopback port; the relay is what lets the drop fault cut TCP without
+ * a close frame.
+ */
+public final class SimulatedExchange {
+
+  /**
+   * Told about every trade batch actually written to a client socket, for tests that need the
+   * exact set of delivered trades. Called on the exchange's event loop: keep it cheap.
+   */
+  @FunctionalInterface
+  public interface TradesWrittenListener {
+    /** Trades {@code firstTradeSeq..lastTradeSeq} (consecutive) of {@code instrument} went to {@code connectionId}. */
+    void written(String connectionId, String instrument, long firstTradeSeq, long lastTradeSeq);
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(SimulatedExchange.class);
+  static final String WS_PATH = "/ws/api/v2";
+
+  private final SimulatedExchangeOptions options;
+  private final ExchangeStats stats = new ExchangeStats();
+  private final Set<ExchangeConnection> connections = new LinkedHashSet<>();
+  private volatile TradesWrittenListener listener;
+  private Vertx vertx;
+  private Context context;
+  private HttpServer server;
+  private FaultBoard faults;
+  private PublicApi api;
+  private MarketDataGenerator generator;
+  private ExchangeHttpApi httpApi;
+  private TcpRelay relay;
+  private long connectionCounter;
+  private volatile int port = -1;
+
+  public SimulatedExchange(SimulatedExchangeOptions options) {
+    this.options = options;
+  }
+
+  /**
+   * Binds the server and starts the market.
+   *
+   * @return the bound port (useful with {@code port: 0})
+   */
+  public Future<Integer> start(Vertx vertx) {
+    if (this.vertx != null) {
+      return Future.failedFuture(new IllegalStateException("simulated exchange already started"));
+    }
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    return onContext(() -> {
+      long startMs = System.currentTimeMillis();
+      faults = new FaultBoard(vertx, this::onFaultActivated);
+      api = new PublicApi(options, startMs);
+      generator = new MarketDataGenerator(vertx, options, stats, faults, connections, () -> listener, startMs);
+      httpApi = new ExchangeHttpApi(this);
+      // The HTTP server is internal (loopback, free port); clients reach it through the relay.
+      server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0));
+      server.requestHandler(this::onRequest);
+      relay = new TcpRelay(vertx);
+      return server.listen().compose(s -> relay.start(options.getHost(), options.getPort(), s.actualPort())).map(bound -> {
+        port = bound;
+        generator.start();
+        options.getFaults().forEach(faults::inject);
+        LOG.info("event=exchange.started host={} port={} instruments={} tradesPerSecond={}", options.getHost(), port,
+          options.getInstruments(), options.isMaxTradeRate() ? "max" : options.getTradesPerSecond());
+        return port;
+      });
+    });
+  }
+
+  /** Stops the market and closes the server and every connection. Idempotent. */
+  public Future<Void> stop() {
+    if (context == null) {
+      return Future.succeededFuture();
+    }
+    return onContext(() -> {
+      if (server == null) {
+        return Future.succeededFuture();
+      }
+      generator.stop();
+      faults.clear();
+      HttpServer s = server;
+      server = null;
+      port = -1;
+      return relay.stop().eventually(s::close).onComplete(ar -> LOG.info("event=exchange.stopped"));
+    });
+  }
+
+  /** @return the bound port, or -1 when not running */
+  public int port() {
+    return port;
+  }
+
+  public SimulatedExchangeOptions options() {
+    return options;
+  }
+
+  /** @return the live counters (readable from any thread) */
+  public ExchangeStats stats() {
+    return stats;
+  }
+
+  /** Activates {@code fault} for its duration on every open connection and new ones. */
+  public Future<Void> injectFault(Fault fault) {
+    return onContext(() -> {
+      faults.inject(fault);
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Ends every active fault. */
+  public Future<Void> clearFaults() {
+    return onContext(() -> {
+      faults.clear();
+      return Future.succeededFuture();
+    });
+  }
+
+  /** @return the active faults with their remaining time */
+  public Future<JsonArray> activeFaults() {
+    return onContext(() -> Future.succeededFuture(faults.toJson()));
+  }
+
+  /** Sets (or with null removes) the listener told about every trade batch written to a socket. */
+  public SimulatedExchange tradesWrittenListener(TradesWrittenListener listener) {
+    this.listener = listener;
+    return this;
+  }
+
+  /** @return trades written to client sockets so far (all connections, all instruments) */
+  public long tradesSent() {
+    return stats.tradesSent();
+  }
+
+  /** @return trades of {@code instrument} written to client sockets so far */
+  public long tradesSent(String instrument) {
+    return stats.tradesSent(instrument);
+  }
+
+  /** @return the highest trade_seq of {@code instrument} written to a client, or -1 */
+  public long lastTradeSeqSent(String instrument) {
+    return stats.lastTradeSeqSent(instrument);
+  }
+
+  public long connectionsOpen() {
+    return stats.connectionsOpen();
+  }
+
+  Vertx vertx() {
+    return vertx;
+  }
+
+  FaultBoard faults() {
+    return faults;
+  }
+
+  PublicApi api() {
+    return api;
+  }
+
+  TcpRelay relay() {
+    return relay;
+  }
+
+  MarketDataGenerator generator() {
+    return generator;
+  }
+
+  private <T> Future<T> onContext(Supplier<Future<T>> action) {
+    if (context == null) {
+      return Future.failedFuture(new IllegalStateException("simulated exchange not started"));
+    }
+    Promise<T> promise = Promise.promise();
+    context.runOnContext(v -> {
+      try {
+        action.get().onComplete(promise);
+      } catch (RuntimeException e) {
+        promise.fail(e);
+      }
+    });
+    return promise.future();
+  }
+
+  private void onRequest(HttpServerRequest request) {
+    if (!WS_PATH.equals(request.path())) {
+      httpApi.handle(request);
+      return;
+    }
+    if (!request.canUpgradeToWebSocket()) {
+      request.response().setStatusCode(400).end("expected a WebSocket upgrade on " + WS_PATH);
+      return;
+    }
+    request.toWebSocket().onSuccess(this::opened)
+      .onFailure(e -> LOG.warn("event=exchange.upgrade.failed error={}", e.toString()));
+  }
+
+  private void opened(ServerWebSocket ws) {
+    ExchangeConnection connection = new ExchangeConnection("c" + (++connectionCounter), this, ws);
+    connections.add(connection);
+    stats.connectionsOpen.incrementAndGet();
+    stats.connectionsTotal.incrementAndGet();
+    LOG.debug("event=exchange.connection.opened id={} remote={}", connection.id, ws.remoteAddress());
+    connection.start();
+  }
+
+  void connectionClosed(ExchangeConnection connection) {
+    if (connections.remove(connection)) {
+      stats.connectionsOpen.decrementAndGet();
+      LOG.debug("event=exchange.connection.closed id={}", connection.id);
+    }
+  }
+
+  private void onFaultActivated(Fault fault) {
+    stats.faultsInjected.incrementAndGet();
+    LOG.info("event=exchange.fault.injected fault={} connections={}", fault, connections.size());
+    switch (fault.type()) {
+      case DROP:
+        new ArrayList<>(connections).forEach(ExchangeConnection::drop);
+        break;
+      case CLOSE:
+        new ArrayList<>(connections).forEach(ExchangeConnection::closeGoingAway);
+        break;
+      case GAP:
+        generator.injectGap();
+        break;
+      default:
+        // The others are consulted at the moment a connection sends or answers.
+        break;
+    }
+  }
+}

@@ -1,0 +1,255 @@
+package io.tradekit.verticles.exchange;
+
+import io.tradekit.config.ConfigException;
+import io.tradekit.config.ConfigReader;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Settings of the {@link SimulatedExchange}: the {@code config} block of the simulated-exchange
+ * service, or built fluently by tests and benchmarks.
+ *
+ * <p>Keys: {@code host} ("127.0.0.1"), {@code port} (0 picks a free port), {@code instruments}
+ * (BTC-PERPETUAL, ETH-PERPETUAL), {@code tradesPerSecond} (total over all instruments; a number
+ * {@code >= 0} where 0 means no trades, or the string {@code "max"}: as fast as the sockets drain),
+ * {@code bookChangesPerSecond} (total), {@code tickerIntervalMs}, {@code chartIntervalMs},
+ * {@code generatorTickMs} (period of the trade/book timers), {@code seed} (prices and chart
+ * history), {@code minHeartbeatIntervalMs} or {@code minHeartbeatIntervalSeconds} (smallest
+ * {@code public/set_heartbeat} interval; Deribit's is 10 s, tests lower it to a few hundred ms and
+ * may then pass a fractional {@code interval}), {@code historyStartMs} (first chart candle; 0 means
+ * 30 days before start) and {@code faults} (faults active from start, see {@link Fault}).
+ *
+ * <p>Plain mutable value object; not thread-safe, configure it before {@link SimulatedExchange#start}.
+ */
+public final class SimulatedExchangeOptions {
+
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  public static final int DEFAULT_PORT = 0;
+  public static final List<String> DEFAULT_INSTRUMENTS = List.of("BTC-PERPETUAL", "ETH-PERPETUAL");
+  public static final double DEFAULT_TRADES_PER_SECOND = 20;
+  /** The {@code tradesPerSecond} value meaning "as fast as the clients' sockets accept". */
+  public static final double MAX_RATE = Double.POSITIVE_INFINITY;
+  public static final double DEFAULT_BOOK_CHANGES_PER_SECOND = 10;
+  public static final long DEFAULT_TICKER_INTERVAL_MS = 1000;
+  public static final long DEFAULT_CHART_INTERVAL_MS = 1000;
+  public static final long DEFAULT_GENERATOR_TICK_MS = 20;
+  public static final long DEFAULT_SEED = 42;
+  /** Deribit rejects heartbeat intervals below 10 seconds. */
+  public static final long DEFAULT_MIN_HEARTBEAT_INTERVAL_MS = 10_000;
+  /** 0: the chart history starts 30 days before the exchange starts. */
+  public static final long DEFAULT_HISTORY_START_MS = 0;
+
+  private static final Set<String> KEYS = Set.of("host", "port", "instruments", "tradesPerSecond",
+    "bookChangesPerSecond", "tickerIntervalMs", "chartIntervalMs", "generatorTickMs", "seed",
+    "minHeartbeatIntervalMs", "minHeartbeatIntervalSeconds", "historyStartMs", "faults");
+
+  private String host = DEFAULT_HOST;
+  private int port = DEFAULT_PORT;
+  private List<String> instruments = DEFAULT_INSTRUMENTS;
+  private double tradesPerSecond = DEFAULT_TRADES_PER_SECOND;
+  private double bookChangesPerSecond = DEFAULT_BOOK_CHANGES_PER_SECOND;
+  private long tickerIntervalMs = DEFAULT_TICKER_INTERVAL_MS;
+  private long chartIntervalMs = DEFAULT_CHART_INTERVAL_MS;
+  private long generatorTickMs = DEFAULT_GENERATOR_TICK_MS;
+  private long seed = DEFAULT_SEED;
+  private long minHeartbeatIntervalMs = DEFAULT_MIN_HEARTBEAT_INTERVAL_MS;
+  private long historyStartMs = DEFAULT_HISTORY_START_MS;
+  private List<Fault> faults = List.of();
+
+  public SimulatedExchangeOptions() {
+  }
+
+  /** Parses and validates a config block; throws {@link ConfigException} naming the key path. */
+  public SimulatedExchangeOptions(JsonObject json) {
+    this(ConfigReader.of(json, ""));
+  }
+
+  /** Parses and validates {@code block}; error paths are reported relative to its path. */
+  public SimulatedExchangeOptions(ConfigReader block) {
+    block.rejectUnknownKeys(KEYS);
+    host = block.string("host", DEFAULT_HOST);
+    port = block.intValue("port", DEFAULT_PORT, 0, 65535);
+    if (block.has("instruments")) {
+      instruments = block.stringList("instruments");
+      if (instruments.isEmpty()) {
+        throw new ConfigException(block.path("instruments"), "expected at least one instrument name");
+      }
+      for (int i = 0; i < instruments.size(); i++) {
+        if (!instruments.get(i).matches("[A-Z0-9_-]+")) {
+          throw new ConfigException(block.path("instruments") + "[" + i + "]",
+            "expected an instrument name like BTC-PERPETUAL, got \"" + instruments.get(i) + "\"");
+        }
+      }
+    }
+    Object rate = block.json().getValue("tradesPerSecond");
+    if ("max".equals(rate)) {
+      tradesPerSecond = MAX_RATE;
+    } else if (rate instanceof String) {
+      throw new ConfigException(block.path("tradesPerSecond"), "expected a number >= 0 or \"max\", got string \"" + rate + "\"");
+    } else {
+      tradesPerSecond = block.doubleValue("tradesPerSecond", DEFAULT_TRADES_PER_SECOND, 0, 10_000_000);
+    }
+    bookChangesPerSecond = block.doubleValue("bookChangesPerSecond", DEFAULT_BOOK_CHANGES_PER_SECOND, 0, 1_000_000);
+    tickerIntervalMs = block.millis("tickerIntervalMs", DEFAULT_TICKER_INTERVAL_MS, 1);
+    chartIntervalMs = block.millis("chartIntervalMs", DEFAULT_CHART_INTERVAL_MS, 1);
+    generatorTickMs = block.longValue("generatorTickMs", DEFAULT_GENERATOR_TICK_MS, 1, 1000);
+    seed = block.longValue("seed", DEFAULT_SEED, Long.MIN_VALUE, Long.MAX_VALUE);
+    if (block.has("minHeartbeatIntervalMs") && block.has("minHeartbeatIntervalSeconds")) {
+      throw new ConfigException(block.path("minHeartbeatIntervalSeconds"),
+        "set either minHeartbeatIntervalMs or minHeartbeatIntervalSeconds, not both");
+    }
+    if (block.has("minHeartbeatIntervalSeconds")) {
+      minHeartbeatIntervalMs = 1000 * block.longValue("minHeartbeatIntervalSeconds", 10, 1, 3600);
+    } else {
+      minHeartbeatIntervalMs = block.longValue("minHeartbeatIntervalMs", DEFAULT_MIN_HEARTBEAT_INTERVAL_MS, 1, 3_600_000);
+    }
+    historyStartMs = block.longValue("historyStartMs", DEFAULT_HISTORY_START_MS, 0, Long.MAX_VALUE);
+    List<Fault> parsed = new ArrayList<>();
+    List<ConfigReader> faultBlocks = block.objectList("faults");
+    for (ConfigReader f : faultBlocks) {
+      try {
+        parsed.add(Fault.fromJson(f.json()));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(f.path(), e.getMessage());
+      }
+    }
+    faults = List.copyOf(parsed);
+  }
+
+  public String getHost() {
+    return host;
+  }
+
+  public SimulatedExchangeOptions setHost(String host) {
+    this.host = host;
+    return this;
+  }
+
+  public int getPort() {
+    return port;
+  }
+
+  public SimulatedExchangeOptions setPort(int port) {
+    this.port = port;
+    return this;
+  }
+
+  public List<String> getInstruments() {
+    return instruments;
+  }
+
+  public SimulatedExchangeOptions setInstruments(List<String> instruments) {
+    this.instruments = List.copyOf(instruments);
+    return this;
+  }
+
+  /** @return trades per second over all instruments, or {@link #MAX_RATE} */
+  public double getTradesPerSecond() {
+    return tradesPerSecond;
+  }
+
+  public boolean isMaxTradeRate() {
+    return tradesPerSecond == MAX_RATE;
+  }
+
+  /** @param tradesPerSecond total rate; 0 for none, {@link #MAX_RATE} for as fast as possible */
+  public SimulatedExchangeOptions setTradesPerSecond(double tradesPerSecond) {
+    this.tradesPerSecond = tradesPerSecond;
+    return this;
+  }
+
+  public double getBookChangesPerSecond() {
+    return bookChangesPerSecond;
+  }
+
+  public SimulatedExchangeOptions setBookChangesPerSecond(double bookChangesPerSecond) {
+    this.bookChangesPerSecond = bookChangesPerSecond;
+    return this;
+  }
+
+  public long getTickerIntervalMs() {
+    return tickerIntervalMs;
+  }
+
+  public SimulatedExchangeOptions setTickerIntervalMs(long tickerIntervalMs) {
+    this.tickerIntervalMs = tickerIntervalMs;
+    return this;
+  }
+
+  public long getChartIntervalMs() {
+    return chartIntervalMs;
+  }
+
+  public SimulatedExchangeOptions setChartIntervalMs(long chartIntervalMs) {
+    this.chartIntervalMs = chartIntervalMs;
+    return this;
+  }
+
+  public long getGeneratorTickMs() {
+    return generatorTickMs;
+  }
+
+  public SimulatedExchangeOptions setGeneratorTickMs(long generatorTickMs) {
+    this.generatorTickMs = generatorTickMs;
+    return this;
+  }
+
+  public long getSeed() {
+    return seed;
+  }
+
+  public SimulatedExchangeOptions setSeed(long seed) {
+    this.seed = seed;
+    return this;
+  }
+
+  public long getMinHeartbeatIntervalMs() {
+    return minHeartbeatIntervalMs;
+  }
+
+  public SimulatedExchangeOptions setMinHeartbeatIntervalMs(long minHeartbeatIntervalMs) {
+    this.minHeartbeatIntervalMs = minHeartbeatIntervalMs;
+    return this;
+  }
+
+  public long getHistoryStartMs() {
+    return historyStartMs;
+  }
+
+  public SimulatedExchangeOptions setHistoryStartMs(long historyStartMs) {
+    this.historyStartMs = historyStartMs;
+    return this;
+  }
+
+  public List<Fault> getFaults() {
+    return faults;
+  }
+
+  public SimulatedExchangeOptions setFaults(List<Fault> faults) {
+    this.faults = List.copyOf(faults);
+    return this;
+  }
+
+  /** @return the options as a config block that the JSON constructor accepts */
+  public JsonObject toJson() {
+    JsonArray faultArray = new JsonArray();
+    faults.forEach(f -> faultArray.add(f.toJson()));
+    return new JsonObject()
+      .put("host", host)
+      .put("port", port)
+      .put("instruments", new JsonArray(new ArrayList<>(instruments)))
+      .put("tradesPerSecond", isMaxTradeRate() ? "max" : (Object) tradesPerSecond)
+      .put("bookChangesPerSecond", bookChangesPerSecond)
+      .put("tickerIntervalMs", tickerIntervalMs)
+      .put("chartIntervalMs", chartIntervalMs)
+      .put("generatorTickMs", generatorTickMs)
+      .put("seed", seed)
+      .put("minHeartbeatIntervalMs", minHeartbeatIntervalMs)
+      .put("historyStartMs", historyStartMs)
+      .put("faults", faultArray);
+  }
+}
