@@ -53,12 +53,15 @@ final class ProcessMode {
     }
     SUPERVISORS.add(supervisor);
     supervisor.terminated().onComplete(ar -> {
-      int code = ar.succeeded() ? ar.result() : ExitCodes.FAILURE;
+      if (supervisor.startFailure() != null) {
+        // Start-up failed: the deployment is still failing; the launcher's deploy-failure hook
+        // (deployFailed) exits once Vert.x has finished with it.
+        return;
+      }
       if (SUPERVISORS.stream().allMatch(s -> s.terminated().isComplete())) {
         int worst = SUPERVISORS.stream().mapToInt(s -> s.terminated().result() == null ? ExitCodes.FAILURE
-          : s.terminated().result()).max().orElse(code);
-        Throwable failure = supervisor.startFailure();
-        exit(worst, failure instanceof ConfigException ? "config error: " + failure.getMessage() : null);
+          : s.terminated().result()).max().orElse(ExitCodes.FAILURE);
+        exit(worst, null);
       }
     });
   }
@@ -72,11 +75,14 @@ final class ProcessMode {
     SUPERVISORS.forEach(s -> s.shutdown(signal));
   }
 
-  /** A deployment failed outside a supervisor's control (e.g. {@code run} of another verticle). */
+  /** The main deployment failed: a supervisor's start-up (already rolled back) or another verticle's. */
   static void deployFailed(Throwable cause) {
     boolean config = cause instanceof ConfigException;
-    exit(config ? ExitCodes.CONFIG_ERROR : ExitCodes.FAILURE,
-      (config ? "config error: " : "deployment failed: ") + cause.getMessage());
+    // A supervisor logged its own start-up failure; anything else gets one line here.
+    boolean logged = SUPERVISORS.stream().anyMatch(s -> s.startFailure() == cause);
+    String line = config ? "config error: " + cause.getMessage()
+      : logged ? null : "deployment failed: " + cause.getMessage();
+    exit(config ? ExitCodes.CONFIG_ERROR : ExitCodes.FAILURE, line);
   }
 
   /**
