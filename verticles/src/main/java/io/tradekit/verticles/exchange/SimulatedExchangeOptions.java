@@ -16,7 +16,8 @@ import java.util.Set;
  * <p>Keys: {@code host} ("127.0.0.1"), {@code port} (0 picks a free port), {@code instruments}
  * (BTC-PERPETUAL, ETH-PERPETUAL), {@code tradesPerSecond} (total over all instruments; a number
  * {@code >= 0} where 0 means no trades, or the string {@code "max"}: as fast as the sockets drain),
- * {@code bookChangesPerSecond} (total), {@code tickerIntervalMs}, {@code chartIntervalMs},
+ * {@code bookChangesPerSecond} (total), {@code tickerIntervalMs} and {@code chartIntervalMs} (how
+ * often ticker and chart notifications go out, whatever interval the channel names),
  * {@code generatorTickMs} (period of the trade/book timers), {@code seed} (prices and chart
  * history), {@code minHeartbeatIntervalMs} or {@code minHeartbeatIntervalSeconds} (smallest
  * {@code public/set_heartbeat} interval; Deribit's is 10 s, tests lower it to a few hundred ms and

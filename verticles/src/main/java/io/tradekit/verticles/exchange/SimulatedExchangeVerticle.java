@@ -9,7 +9,9 @@ import io.vertx.core.Future;
  * {@link SimulatedExchangeOptions}.
  *
  * <p>{@code start()} and {@code stop()} run on this verticle's event-loop context, which the
- * exchange then uses for all its connections and timers. Tests and benchmarks use
+ * exchange then uses for all its connections and timers. Deploy ONE instance: several instances
+ * on one port would share the listening socket but each run its own market, so clients would see
+ * different trades depending on which instance accepted them. Tests and benchmarks use
  * {@link SimulatedExchange} directly.
  */
 public class SimulatedExchangeVerticle extends ServiceVerticle {
