@@ -1,0 +1,181 @@
+package io.tradekit.verticles.analyzer;
+
+import io.tradekit.pg.PgResource;
+import io.tradekit.redis.RedisResource;
+import io.tradekit.supervisor.ServiceVerticle;
+import io.tradekit.verticles.md.GroupConsumer;
+import io.tradekit.verticles.md.StreamEntry;
+import io.tradekit.verticles.md.Streams;
+import io.vertx.core.Future;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The analyzer service (daemon): keeps OHLC bars exact by RECOMPUTING every bar a persisted batch
+ * touched from the {@code trades} table (never by incrementing), so redelivery, restarts and several
+ * instances cannot double-count: a bar always equals a recomputation from {@code trades}.
+ *
+ * <p>Driven by the distributor's notifications on {@link Streams#persisted} (consumer group, ack
+ * after the upsert). Recomputes of one instrument are serialised with a transaction-scoped advisory
+ * lock. Also copies the latest 1-minute-or-finest bar and the latest ticker of each instrument to
+ * Redis hashes {@code latest:<exchange>:bar:<instrument>} and {@code latest:<exchange>:ticker:<instrument>}.
+ * Deployed by the supervisor; runs on its verticle context.
+ */
+public class AnalyzerService extends ServiceVerticle {
+
+  static final String RECOMPUTE = """
+    INSERT INTO ohlc (exchange, instrument, resolution, bucket_start, open, high, low, close, volume, trade_count, source, updated_at)
+    SELECT exchange, instrument, $3, b,
+           (array_agg(price ORDER BY ts, trade_seq))[1], max(price), min(price),
+           (array_agg(price ORDER BY ts DESC, trade_seq DESC))[1], sum(amount), count(*), 'live', now()
+    FROM (SELECT exchange, instrument, price, amount, ts, trade_seq,
+                 date_bin(make_interval(mins => $4), ts, TIMESTAMPTZ 'epoch') AS b
+          FROM trades
+          WHERE exchange = $1 AND instrument = $2
+            AND ts >= date_bin(make_interval(mins => $4), TIMESTAMPTZ 'epoch' + $5 * INTERVAL '1 millisecond', TIMESTAMPTZ 'epoch')
+            AND ts < date_bin(make_interval(mins => $4), TIMESTAMPTZ 'epoch' + $6 * INTERVAL '1 millisecond', TIMESTAMPTZ 'epoch')
+                     + make_interval(mins => $4)) t
+    GROUP BY exchange, instrument, b
+    ON CONFLICT (exchange, instrument, resolution, bucket_start) DO UPDATE
+      SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
+          volume = EXCLUDED.volume, trade_count = EXCLUDED.trade_count, source = 'live', updated_at = now()
+    RETURNING bucket_start, open, high, low, close, volume, trade_count""";
+
+  private static final Logger LOG = LoggerFactory.getLogger(AnalyzerService.class);
+
+  private AnalyzerOptions options;
+  private PgResource pg;
+  private RedisResource redis;
+  private GroupConsumer consumer;
+  private long tickerTimer = -1;
+
+  @Override
+  public Future<?> start() {
+    options = new AnalyzerOptions(config());
+    pg = service().resource(options.postgres, PgResource.class);
+    redis = service().resource(options.redis, RedisResource.class);
+    GroupConsumer.Settings settings = new GroupConsumer.Settings(options.group,
+      GroupConsumer.uniqueConsumerName(service().name()), List.of(Streams.persisted(options.exchange)),
+      options.batchSize, options.blockMs, options.claimIdleMs, options.claimIntervalMs, options.retryDelayMs,
+      options.commandTimeoutMs);
+    consumer = new GroupConsumer(vertx, redis.client(), redis.api(), settings, this::recompute);
+    if (options.tickerRefreshMs > 0) {
+      tickerTimer = vertx.setPeriodic(options.tickerRefreshMs, t -> copyLatestTickers());
+    }
+    return consumer.start();
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (tickerTimer >= 0) {
+      vertx.cancelTimer(tickerTimer);
+    }
+    return consumer == null ? Future.succeededFuture() : consumer.stop();
+  }
+
+  private Future<Void> recompute(List<StreamEntry> notes) {
+    Map<String, long[]> ranges = new LinkedHashMap<>();
+    for (StreamEntry note : notes) {
+      Map<String, String> f = note.fields();
+      try {
+        long from = Long.parseLong(f.get("from"));
+        long to = Long.parseLong(f.get("to"));
+        long[] r = ranges.computeIfAbsent(f.get("in"), k -> new long[] {Long.MAX_VALUE, Long.MIN_VALUE});
+        r[0] = Math.min(r[0], from);
+        r[1] = Math.max(r[1], to);
+      } catch (RuntimeException malformed) {
+        // A notification only says "recompute"; a malformed one can be skipped without losing data
+        // because the next notification of that instrument recomputes the affected bars anyway.
+        LOG.warn("skipping malformed persisted notification {}: {}", note.id(), malformed.toString());
+      }
+    }
+    Future<Void> chain = Future.succeededFuture();
+    for (Map.Entry<String, long[]> e : ranges.entrySet()) {
+      chain = chain.compose(v -> recomputeInstrument(e.getKey(), e.getValue()[0], e.getValue()[1]));
+    }
+    return chain;
+  }
+
+  private Future<Void> recomputeInstrument(String instrument, long fromMs, long toMs) {
+    return pg.pool().withTransaction(conn -> {
+      Future<List<Row>> finest = conn.preparedQuery("SELECT pg_advisory_xact_lock(hashtext($1))")
+        .execute(Tuple.of(options.exchange + ":" + instrument)).map(r -> List.of());
+      for (int i = 0; i < options.resolutions.size(); i++) {
+        String resolution = options.resolutions.get(i);
+        int minutes = options.resolutionMinutes.get(i);
+        boolean keep = i == 0;
+        finest = finest.compose(prev -> conn.preparedQuery(RECOMPUTE)
+          .execute(Tuple.of(options.exchange, instrument, resolution, minutes, fromMs, toMs))
+          .map(rows -> {
+            if (!keep) {
+              return prev;
+            }
+            List<Row> out = new ArrayList<>();
+            rows.forEach(out::add);
+            return out;
+          }));
+      }
+      return finest;
+    }).compose(rows -> publishLatestBar(instrument, rows));
+  }
+
+  private Future<Void> publishLatestBar(String instrument, List<Row> bars) {
+    Row latest = null;
+    for (Row row : bars) {
+      if (latest == null || row.getOffsetDateTime("bucket_start").isAfter(latest.getOffsetDateTime("bucket_start"))) {
+        latest = row;
+      }
+    }
+    if (latest == null) {
+      return Future.succeededFuture();
+    }
+    Row bar = latest;
+    List<String> args = List.of("latest:" + options.exchange + ":bar:" + instrument,
+      "resolution", options.resolutions.get(0),
+      "bucketStartMs", Long.toString(bar.getOffsetDateTime("bucket_start").toInstant().toEpochMilli()),
+      "open", bar.getBigDecimal("open").toPlainString(), "high", bar.getBigDecimal("high").toPlainString(),
+      "low", bar.getBigDecimal("low").toPlainString(), "close", bar.getBigDecimal("close").toPlainString(),
+      "volume", bar.getBigDecimal("volume").toPlainString(), "trades", Long.toString(bar.getLong("trade_count")));
+    // Only move the hash forward: an older recompute (e.g. a claimed stale batch) must not win.
+    return redis.api().hget(args.get(0), "bucketStartMs").compose(current -> {
+      if (current != null && Long.parseLong(current.toString()) > Long.parseLong(args.get(4))) {
+        return Future.succeededFuture();
+      }
+      return redis.api().hset(args).mapEmpty();
+    }).timeout(options.commandTimeoutMs, TimeUnit.MILLISECONDS).mapEmpty();
+  }
+
+  private void copyLatestTickers() {
+    for (String instrument : options.instruments) {
+      String stream = Streams.key(options.exchange, Streams.TICKER, instrument);
+      redis.client().send(Request.cmd(io.vertx.redis.client.Command.XREVRANGE).arg(stream).arg("+").arg("-").arg("COUNT").arg(1))
+        .timeout(options.commandTimeoutMs, TimeUnit.MILLISECONDS)
+        .compose(reply -> copyTicker(instrument, reply))
+        .onFailure(err -> LOG.debug("latest ticker of {} not copied: {}", instrument, err.toString()));
+    }
+  }
+
+  private Future<Void> copyTicker(String instrument, Response reply) {
+    if (reply == null || reply.size() == 0) {
+      return Future.succeededFuture();
+    }
+    Response fields = reply.get(0).get(1);
+    List<String> args = new ArrayList<>();
+    args.add("latest:" + options.exchange + ":ticker:" + instrument);
+    for (int i = 0; i + 1 < fields.size(); i += 2) {
+      args.add(fields.get(i).toString());
+      args.add(fields.get(i + 1).toString());
+    }
+    return args.size() == 1 ? Future.succeededFuture() : redis.api().hset(args).mapEmpty();
+  }
+}

@@ -1,0 +1,66 @@
+package io.tradekit.verticles.distributor;
+
+import io.tradekit.config.ConfigReader;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Config of the distributor service ({@code services[i].config}): {@code exchange} ("deribit"),
+ * {@code instruments} (required: whose trade streams to consume), {@code group} ("distributor"),
+ * {@code batchSize} (500 entries per read), {@code blockMs} (1000), {@code claimIdleMs} (30000:
+ * entries pending longer than this at another consumer are taken over), {@code claimIntervalMs}
+ * (10000), {@code retryDelayMs} (500), {@code commandTimeoutMs} (5000), {@code postgres} / {@code redis}
+ * (resource names, "postgres" / "redis").
+ */
+public final class DistributorOptions {
+
+  public static final String DEFAULT_EXCHANGE = "deribit";
+  public static final String DEFAULT_GROUP = "distributor";
+  public static final int DEFAULT_BATCH_SIZE = 500;
+  public static final long DEFAULT_BLOCK_MS = 1_000;
+  public static final long DEFAULT_CLAIM_IDLE_MS = 30_000;
+  public static final long DEFAULT_CLAIM_INTERVAL_MS = 10_000;
+  public static final long DEFAULT_RETRY_DELAY_MS = 500;
+  public static final long DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
+
+  final String exchange;
+  final List<String> instruments;
+  final String group;
+  final int batchSize;
+  final long blockMs;
+  final long claimIdleMs;
+  final long claimIntervalMs;
+  final long retryDelayMs;
+  final long commandTimeoutMs;
+  final String postgres;
+  final String redis;
+
+  public DistributorOptions(JsonObject json) {
+    ConfigReader c = ConfigReader.of(json, "config").rejectUnknownKeys(Set.of("exchange", "instruments", "group",
+      "batchSize", "blockMs", "claimIdleMs", "claimIntervalMs", "retryDelayMs", "commandTimeoutMs", "postgres", "redis"));
+    exchange = c.string("exchange", DEFAULT_EXCHANGE);
+    instruments = c.stringList("instruments");
+    if (instruments.isEmpty()) {
+      throw new io.tradekit.config.ConfigException(c.path("instruments"), "expected at least one instrument");
+    }
+    group = c.string("group", DEFAULT_GROUP);
+    batchSize = c.intValue("batchSize", DEFAULT_BATCH_SIZE, 1, 10_000);
+    blockMs = c.millis("blockMs", DEFAULT_BLOCK_MS, 1);
+    claimIdleMs = c.millis("claimIdleMs", DEFAULT_CLAIM_IDLE_MS, 1);
+    claimIntervalMs = c.millis("claimIntervalMs", DEFAULT_CLAIM_INTERVAL_MS, 1);
+    retryDelayMs = c.millis("retryDelayMs", DEFAULT_RETRY_DELAY_MS, 1);
+    commandTimeoutMs = c.millis("commandTimeoutMs", DEFAULT_COMMAND_TIMEOUT_MS, 1);
+    postgres = c.string("postgres", "postgres");
+    redis = c.string("redis", "redis");
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject().put("exchange", exchange).put("instruments", new JsonArray(instruments)).put("group", group)
+      .put("batchSize", batchSize).put("blockMs", blockMs).put("claimIdleMs", claimIdleMs)
+      .put("claimIntervalMs", claimIntervalMs).put("retryDelayMs", retryDelayMs)
+      .put("commandTimeoutMs", commandTimeoutMs).put("postgres", postgres).put("redis", redis);
+  }
+}

@@ -1,0 +1,243 @@
+package io.tradekit.verticles.md;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisAPI;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Redis Streams consumer-group loop with at-least-once delivery: read a batch, hand it to the
+ * handler, XACK only after the handler's future succeeded. Used by the distributor and analyzer.
+ *
+ * <p>Reads with XREADGROUP BLOCK on a DEDICATED connection (a blocked read must not hold a pooled
+ * connection the rest of the service needs). On start and every {@code claimIntervalMs} it claims
+ * entries another consumer left pending longer than {@code claimIdleMs} (XAUTOCLAIM), so a crashed
+ * instance's batch is persisted by a live one. After a handler failure it re-reads its own pending
+ * entries first. {@link #stop()} lets the in-flight batch finish, drains what is already in the
+ * streams without blocking, then closes the connection. Runs on the context that called start().
+ */
+public final class GroupConsumer {
+
+  /** Processes a batch; the entries are acknowledged only when the returned future succeeds. */
+  public interface BatchHandler {
+    Future<Void> handle(List<StreamEntry> entries);
+  }
+
+  /** Loop settings; all durations in milliseconds. */
+  public record Settings(String group, String consumer, List<String> streams, int count, long blockMs,
+                         long claimIdleMs, long claimIntervalMs, long retryDelayMs, long commandTimeoutMs) {
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(GroupConsumer.class);
+
+  private final Vertx vertx;
+  private final Redis redis;
+  private final RedisAPI api;
+  private final Settings settings;
+  private final BatchHandler handler;
+  private final Promise<Void> stopped = Promise.promise();
+  private Context context;
+  private RedisConnection connection;
+  private boolean stopping;
+  private boolean readOwnPending = true;
+  private boolean claimDue = true;
+  private boolean lastReadWasNew;
+  private long claimTimer = -1;
+
+  public GroupConsumer(Vertx vertx, Redis redis, RedisAPI api, Settings settings, BatchHandler handler) {
+    this.vertx = vertx;
+    this.redis = redis;
+    this.api = api;
+    this.settings = settings;
+    this.handler = handler;
+  }
+
+  /** Creates the groups (MKSTREAM; an existing group is fine) and starts the loop. */
+  public Future<Void> start() {
+    context = vertx.getOrCreateContext();
+    Future<Void> groups = Future.succeededFuture();
+    for (String stream : settings.streams()) {
+      groups = groups.compose(v -> createGroup(stream));
+    }
+    return groups.onSuccess(v -> {
+      claimTimer = vertx.setPeriodic(settings.claimIntervalMs(), t -> claimDue = true);
+      context.runOnContext(x -> loop());
+    });
+  }
+
+  private Future<Void> createGroup(String stream) {
+    return api.xgroup(List.of("CREATE", stream, settings.group(), "0", "MKSTREAM"))
+      .<Void>mapEmpty()
+      .recover(err -> String.valueOf(err.getMessage()).startsWith("BUSYGROUP") ? Future.succeededFuture()
+        : Future.failedFuture(err));
+  }
+
+  /** Finishes the in-flight batch, drains without blocking, closes the dedicated connection. */
+  public Future<Void> stop() {
+    stopping = true;
+    if (claimTimer >= 0) {
+      vertx.cancelTimer(claimTimer);
+    }
+    return stopped.future();
+  }
+
+  private void loop() {
+    Future<Integer> step;
+    if (claimDue && !stopping) {
+      claimDue = false;
+      lastReadWasNew = false;
+      step = claimStale();
+    } else {
+      step = readAndHandle();
+    }
+    step.onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("consumer {} of group {}: {}; retrying in {} ms", settings.consumer(), settings.group(),
+          ar.cause().toString(), settings.retryDelayMs());
+        readOwnPending = true;
+        dropConnection();
+        if (stopping) {
+          finish();
+          return;
+        }
+        vertx.setTimer(settings.retryDelayMs(), t -> loop());
+      } else if (stopping && ar.result() == 0 && lastReadWasNew) {
+        // Drained: the last non-blocking read of new entries found nothing.
+        finish();
+      } else {
+        context.runOnContext(v -> loop());
+      }
+    });
+  }
+
+  /** @return the number of entries handled */
+  private Future<Integer> readAndHandle() {
+    boolean pending = readOwnPending;
+    lastReadWasNew = !pending;
+    return read(pending ? "0" : ">", !stopping && !pending).compose(entries -> {
+      if (entries.isEmpty()) {
+        readOwnPending = false;
+        return Future.succeededFuture(0);
+      }
+      return handleAndAck(entries);
+    });
+  }
+
+  private Future<Integer> handleAndAck(List<StreamEntry> entries) {
+    Future<Void> handled;
+    try {
+      handled = handler.handle(entries);
+    } catch (RuntimeException e) {
+      handled = Future.failedFuture(e);
+    }
+    return handled.compose(v -> ack(entries)).map(v -> entries.size());
+  }
+
+  private Future<List<StreamEntry>> read(String id, boolean block) {
+    return connection().compose(conn -> {
+      Request request = Request.cmd(Command.XREADGROUP).arg("GROUP").arg(settings.group()).arg(settings.consumer())
+        .arg("COUNT").arg(settings.count());
+      if (block) {
+        request.arg("BLOCK").arg(settings.blockMs());
+      }
+      request.arg("STREAMS");
+      settings.streams().forEach(request::arg);
+      settings.streams().forEach(s -> request.arg(id));
+      return conn.send(request).timeout(settings.commandTimeoutMs() + (block ? settings.blockMs() : 0), TimeUnit.MILLISECONDS);
+    }).map(StreamEntry::fromReadGroup);
+  }
+
+  private Future<Integer> claimStale() {
+    Future<Integer> chain = Future.succeededFuture(0);
+    for (String stream : settings.streams()) {
+      chain = chain.compose(total -> api.xautoclaim(List.of(stream, settings.group(), settings.consumer(),
+          Long.toString(settings.claimIdleMs()), "0-0", "COUNT", Integer.toString(settings.count())))
+        .timeout(settings.commandTimeoutMs(), TimeUnit.MILLISECONDS)
+        .compose(reply -> {
+          List<StreamEntry> claimed = StreamEntry.fromAutoClaim(stream, reply);
+          if (claimed.isEmpty()) {
+            return Future.succeededFuture(total);
+          }
+          LOG.info("event=stream.claimed group={} consumer={} stream={} entries={}", settings.group(),
+            settings.consumer(), stream, claimed.size());
+          return handleAndAck(claimed).map(n -> total + n);
+        }));
+    }
+    return chain;
+  }
+
+  private Future<Void> ack(List<StreamEntry> entries) {
+    Map<String, List<String>> byStream = new LinkedHashMap<>();
+    for (StreamEntry e : entries) {
+      byStream.computeIfAbsent(e.stream(), k -> new ArrayList<>()).add(e.id());
+    }
+    Future<Void> chain = Future.succeededFuture();
+    for (Map.Entry<String, List<String>> e : byStream.entrySet()) {
+      List<String> args = new ArrayList<>(e.getValue().size() + 2);
+      args.add(e.getKey());
+      args.add(settings.group());
+      args.addAll(e.getValue());
+      chain = chain.compose(v -> api.xack(args).timeout(settings.commandTimeoutMs(), TimeUnit.MILLISECONDS).mapEmpty());
+    }
+    return chain;
+  }
+
+  private Future<RedisConnection> connection() {
+    if (connection != null) {
+      return Future.succeededFuture(connection);
+    }
+    return redis.connect().timeout(settings.commandTimeoutMs(), TimeUnit.MILLISECONDS).map(conn -> {
+      connection = conn;
+      conn.exceptionHandler(err -> dropConnection());
+      return conn;
+    });
+  }
+
+  private void dropConnection() {
+    RedisConnection conn = connection;
+    connection = null;
+    if (conn != null) {
+      conn.close();
+    }
+  }
+
+  private void finish() {
+    dropConnection();
+    stopped.tryComplete();
+  }
+
+  /** @return a consumer name unique to this process and instance, for XREADGROUP */
+  public static String uniqueConsumerName(String prefix) {
+    return prefix + "-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime());
+  }
+
+  /** Sends XADD with approximate trimming; fields alternate names and values. */
+  public static Request xadd(String stream, long maxLen, List<String> fields) {
+    Request request = Request.cmd(Command.XADD).arg(stream);
+    if (maxLen > 0) {
+      request.arg("MAXLEN").arg("~").arg(maxLen);
+    }
+    request.arg("*");
+    fields.forEach(request::arg);
+    return request;
+  }
+
+  /** @return the reply of a single command, for callers that only need success */
+  static Future<Response> sendOne(Redis redis, Request request, long timeoutMs) {
+    return redis.send(request).timeout(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+}
