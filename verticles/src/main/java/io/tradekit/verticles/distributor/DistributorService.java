@@ -111,6 +111,15 @@ public class DistributorService extends ServiceVerticle {
   }
 
   private Future<Void> insert(List<TradeRecord> trades) {
+    return pg.pool().preparedQuery(INSERT_TRADES).execute(tupleOf(trades))
+      .map(rows -> {
+        persisted.increment(rows.rowCount());
+        return null;
+      });
+  }
+
+  /** One array parameter per column: the whole batch is one statement, whatever its size. */
+  static Tuple tupleOf(List<TradeRecord> trades) {
     int n = trades.size();
     String[] ex = new String[n];
     String[] ins = new String[n];
@@ -131,11 +140,7 @@ public class DistributorService extends ServiceVerticle {
       side[i] = t.direction();
       ts[i] = t.timestampMs();
     }
-    return pg.pool().preparedQuery(INSERT_TRADES).execute(Tuple.of(ex, ins, id, seq, px, qty, side, ts))
-      .map(rows -> {
-        persisted.increment(rows.rowCount());
-        return null;
-      });
+    return Tuple.of(ex, ins, id, seq, px, qty, side, ts);
   }
 
   /** One entry per instrument: the time range the analyzer must recompute. */
