@@ -1,7 +1,10 @@
 package io.tradekit.supervisor;
 
 import io.tradekit.resource.Resource;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.Status;
 
 /**
  * What the supervisor hands a service: its name, its {@code config} block and the resources it
@@ -28,6 +31,13 @@ public interface ServiceContext {
    *     is not of the requested type
    */
   <R extends Resource> R resource(String name, Class<R> type);
+
+  /**
+   * Adds a readiness procedure to {@code /health/ready} under {@code checks/<service>/<name>}, e.g.
+   * the receiver's feed connection: while it reports KO the process is not ready. Registering the
+   * same name again (after a restart) replaces the previous procedure.
+   */
+  void readinessCheck(String name, Handler<Promise<Status>> procedure);
 
   /**
    * Reports a fatal runtime failure. The supervisor undeploys the service and applies its restart

@@ -1,7 +1,10 @@
 package io.tradekit.supervisor;
 
 import io.tradekit.resource.Resource;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.Status;
 
 /**
  * The {@link ServiceContext} of one generation of a service (a generation is one deployment; a
@@ -45,6 +48,11 @@ final class ServiceContextImpl implements ServiceContext {
         + resource.type() + " (" + resource.getClass().getSimpleName() + "), not " + type.getSimpleName());
     }
     return type.cast(resource);
+  }
+
+  @Override
+  public void readinessCheck(String name, Handler<Promise<Status>> procedure) {
+    runner.readinessCheck(name, procedure);
   }
 
   @Override

@@ -4,6 +4,9 @@ import io.tradekit.resource.Resource;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.ext.healthchecks.Status;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +34,8 @@ final class ServiceRunner {
     void taskFinished(ServiceRunner runner, Throwable failureOrNull);
 
     void escalate(ServiceRunner runner, String reason);
+
+    void readinessCheck(String name, Handler<Promise<Status>> procedure);
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(ServiceRunner.class);
@@ -81,6 +86,10 @@ final class ServiceRunner {
 
   Resource resource(String name) {
     return owner.resource(name);
+  }
+
+  void readinessCheck(String name, Handler<Promise<Status>> procedure) {
+    owner.readinessCheck("checks/" + spec.name() + "/" + name, procedure);
   }
 
   /** First start, during the supervisor's start-up; a failure here rolls the supervisor back. */

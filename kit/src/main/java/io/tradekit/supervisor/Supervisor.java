@@ -240,6 +240,13 @@ final class Supervisor implements ServiceRunner.Owner {
   }
 
   @Override
+  public void readinessCheck(String name, io.vertx.core.Handler<Promise<io.vertx.ext.healthchecks.Status>> procedure) {
+    // Called from service contexts; the health checks object is thread-safe for registration.
+    readiness.checks().unregister(name);
+    readiness.checks().register(name, ReadinessChecks.RESOURCE_CHECK_TIMEOUT_MS, procedure);
+  }
+
+  @Override
   public void escalate(ServiceRunner runner, String reason) {
     LOG.error("escalating: {}", reason);
     shutdown(reason, ExitCodes.FAILURE);

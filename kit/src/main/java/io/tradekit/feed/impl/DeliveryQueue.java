@@ -1,0 +1,98 @@
+package io.tradekit.feed.impl;
+
+import io.tradekit.feed.FeedMessage;
+import io.tradekit.feed.FeedOptions;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The bounded queue between the socket and the consumer. The socket is never paused (a paused
+ * socket stops heartbeat replies and the exchange disconnects); instead a consumer that falls
+ * behind fills this queue, and past its capacity the overflow policy drops messages, counted.
+ * The consumer gets one batch at a time: the next only after the previous batch's future completed.
+ * Confined to the feed's context.
+ */
+public final class DeliveryQueue {
+
+  private final Context context;
+  private final int capacity;
+  private final FeedOptions.OverflowPolicy policy;
+  private final int batchMax;
+  private final Runnable onDrop;
+  private final Deque<FeedMessage> queue = new ArrayDeque<>();
+  private Function<List<FeedMessage>, Future<Void>> consumer;
+  private boolean delivering;
+  private Promise<Void> drained;
+
+  public DeliveryQueue(Context context, int capacity, FeedOptions.OverflowPolicy policy, int batchMax, Runnable onDrop) {
+    this.context = context;
+    this.capacity = capacity;
+    this.policy = policy;
+    this.batchMax = batchMax;
+    this.onDrop = onDrop;
+  }
+
+  public void consumer(Function<List<FeedMessage>, Future<Void>> consumer) {
+    this.consumer = consumer;
+  }
+
+  public int size() {
+    return queue.size();
+  }
+
+  public void offer(FeedMessage message) {
+    if (queue.size() >= capacity) {
+      onDrop.run();
+      if (policy == FeedOptions.OverflowPolicy.DROP_NEWEST) {
+        return;
+      }
+      queue.pollFirst();
+    }
+    queue.addLast(message);
+    deliver();
+  }
+
+  /** @return completes once everything queued so far has been handed to the consumer and completed */
+  public Future<Void> drain() {
+    if (drained == null) {
+      drained = Promise.promise();
+    }
+    checkDrained();
+    return drained.future();
+  }
+
+  private void deliver() {
+    if (delivering || queue.isEmpty() || consumer == null) {
+      checkDrained();
+      return;
+    }
+    delivering = true;
+    List<FeedMessage> batch = new ArrayList<>(Math.min(batchMax, queue.size()));
+    while (batch.size() < batchMax && !queue.isEmpty()) {
+      batch.add(queue.pollFirst());
+    }
+    Future<Void> handled;
+    try {
+      handled = consumer.apply(batch);
+    } catch (RuntimeException e) {
+      handled = Future.failedFuture(e);
+    }
+    handled.onComplete(ar -> context.runOnContext(v -> {
+      delivering = false;
+      deliver();
+    }));
+  }
+
+  private void checkDrained() {
+    if (drained != null && !delivering && (queue.isEmpty() || consumer == null)) {
+      drained.tryComplete();
+    }
+  }
+}

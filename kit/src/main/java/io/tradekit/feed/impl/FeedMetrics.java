@@ -1,0 +1,51 @@
+package io.tradekit.feed.impl;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.tradekit.health.KitMetrics;
+
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+
+/** The feed's meters in {@link KitMetrics}, tagged {@code feed=<name>}. */
+public final class FeedMetrics {
+
+  public final Counter connects;
+  public final Counter reconnects;
+  public final Counter transportStalls;
+  public final Counter channelStalls;
+  public final Counter drops;
+  public final Counter gaps;
+  public final Counter rejected;
+  public final Counter malformed;
+  public final Counter unsolicitedErrors;
+  public final Timer heartbeatReply;
+  private final MeterRegistry registry = KitMetrics.registry();
+  private final String feed;
+
+  public FeedMetrics(String feed, Supplier<Boolean> connected, IntSupplier queueDepth) {
+    this.feed = feed;
+    connects = counter("tradekit.feed.connects");
+    reconnects = counter("tradekit.feed.reconnects");
+    transportStalls = counter("tradekit.feed.stalls.transport");
+    channelStalls = counter("tradekit.feed.stalls.channel");
+    drops = counter("tradekit.feed.queue.drops");
+    gaps = counter("tradekit.feed.book.gaps");
+    rejected = counter("tradekit.feed.subscriptions.rejected");
+    malformed = counter("tradekit.feed.frames.malformed");
+    unsolicitedErrors = counter("tradekit.feed.errors.unsolicited");
+    heartbeatReply = Timer.builder("tradekit.feed.heartbeat.reply").tag("feed", feed).register(registry);
+    Gauge.builder("tradekit.feed.connected", () -> connected.get() ? 1 : 0).tag("feed", feed).register(registry);
+    Gauge.builder("tradekit.feed.queue.depth", queueDepth::getAsInt).tag("feed", feed).register(registry);
+  }
+
+  private Counter counter(String name) {
+    return registry.counter(name, "feed", feed);
+  }
+
+  public void message(String channel) {
+    registry.counter("tradekit.feed.messages", "feed", feed, "channel", channel).increment();
+  }
+}

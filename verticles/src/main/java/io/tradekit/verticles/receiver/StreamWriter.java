@@ -1,0 +1,168 @@
+package io.tradekit.verticles.receiver;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.tradekit.health.KitMetrics;
+import io.tradekit.verticles.md.GroupConsumer;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Pipelined XADD writer of the receiver: accepts entries into a bounded in-memory buffer and flushes
+ * them to Redis Streams as pipelined batches ({@code MAXLEN ~} trimming) when a batch is full or
+ * after a short linger, with a bounded number of batches in flight.
+ *
+ * <p>While Redis is unavailable the buffer holds what was accepted and retries with backoff; when it
+ * is full, the overflow policy applies: {@code block} (the caller's future waits for space, which
+ * pushes back on the feed's own bounded queue), {@code drop-newest} or {@code drop-oldest} (counted).
+ * Entries keep their order per writer. Runs on the context that created it (the receiver's).
+ */
+public final class StreamWriter {
+
+  /** What to do with a new entry when the buffer is full. */
+  public enum Overflow { BLOCK, DROP_NEWEST, DROP_OLDEST }
+
+  private static final Logger LOG = LoggerFactory.getLogger(StreamWriter.class);
+
+  private record Pending(String stream, List<String> fields) {
+  }
+
+  private final Vertx vertx;
+  private final Redis redis;
+  private final ReceiverOptions options;
+  private final Deque<Pending> buffer = new ArrayDeque<>();
+  private final Deque<Promise<Void>> waitingForSpace = new ArrayDeque<>();
+  private final Counter written;
+  private final Counter dropped;
+  private final Counter failedBatches;
+  private int inFlight;
+  private long lingerTimer = -1;
+  private long retryDelayMs;
+  private boolean retryScheduled;
+  private Promise<Void> drained;
+
+  StreamWriter(Vertx vertx, Redis redis, ReceiverOptions options, String service) {
+    this.vertx = vertx;
+    this.redis = redis;
+    this.options = options;
+    this.retryDelayMs = options.retryMinMs;
+    this.written = KitMetrics.registry().counter("tradekit.receiver.entries.written", "service", service);
+    this.dropped = KitMetrics.registry().counter("tradekit.receiver.entries.dropped", "service", service);
+    this.failedBatches = KitMetrics.registry().counter("tradekit.receiver.batches.failed", "service", service);
+    Gauge.builder("tradekit.receiver.buffer.size", buffer, Deque::size).tag("service", service)
+      .register(KitMetrics.registry());
+  }
+
+  /** @return completes when the entry is accepted into the buffer (not yet written) */
+  Future<Void> append(String stream, List<String> fields) {
+    if (buffer.size() >= options.maxBuffered) {
+      switch (options.overflow) {
+        case DROP_NEWEST -> {
+          dropped.increment();
+          return Future.succeededFuture();
+        }
+        case DROP_OLDEST -> {
+          buffer.pollFirst();
+          dropped.increment();
+        }
+        case BLOCK -> {
+          Promise<Void> space = Promise.promise();
+          waitingForSpace.addLast(space);
+          return space.future().compose(v -> append(stream, fields));
+        }
+      }
+    }
+    buffer.addLast(new Pending(stream, fields));
+    if (buffer.size() >= options.batchSize) {
+      flush();
+    } else if (lingerTimer < 0) {
+      lingerTimer = vertx.setTimer(options.lingerMs, t -> {
+        lingerTimer = -1;
+        flush();
+      });
+    }
+    return Future.succeededFuture();
+  }
+
+  /** @return entries accepted but not yet acknowledged by Redis */
+  int buffered() {
+    return buffer.size();
+  }
+
+  long dropped() {
+    return (long) dropped.count();
+  }
+
+  private void flush() {
+    while (!retryScheduled && inFlight < options.writeConcurrency && !buffer.isEmpty()) {
+      List<Pending> batch = new ArrayList<>(Math.min(buffer.size(), options.batchSize));
+      while (batch.size() < options.batchSize && !buffer.isEmpty()) {
+        batch.add(buffer.pollFirst());
+      }
+      inFlight++;
+      List<Request> requests = new ArrayList<>(batch.size());
+      for (Pending p : batch) {
+        requests.add(GroupConsumer.xadd(p.stream(), options.maxLen, p.fields()));
+      }
+      redis.batch(requests).timeout(options.commandTimeoutMs, TimeUnit.MILLISECONDS).onComplete(ar -> {
+        inFlight--;
+        if (ar.succeeded()) {
+          written.increment(batch.size());
+          retryDelayMs = options.retryMinMs;
+        } else {
+          // Keep the order: the failed batch goes back to the front, and is retried after a pause.
+          failedBatches.increment();
+          for (int i = batch.size() - 1; i >= 0; i--) {
+            buffer.addFirst(batch.get(i));
+          }
+          LOG.warn("XADD batch of {} failed ({}); {} buffered, retrying in {} ms", batch.size(), ar.cause().toString(),
+            buffer.size(), retryDelayMs);
+          retryScheduled = true;
+          vertx.setTimer(retryDelayMs, t -> {
+            retryScheduled = false;
+            flush();
+          });
+          retryDelayMs = Math.min(options.retryMaxMs, retryDelayMs * 2);
+        }
+        releaseSpace();
+        if (!buffer.isEmpty() && !retryScheduled) {
+          flush();
+        }
+        checkDrained();
+      });
+    }
+  }
+
+  private void releaseSpace() {
+    while (!waitingForSpace.isEmpty() && buffer.size() < options.maxBuffered) {
+      waitingForSpace.pollFirst().complete();
+    }
+  }
+
+  /** Flushes everything accepted; completes when the buffer is empty and nothing is in flight. */
+  Future<Void> drain() {
+    if (drained == null) {
+      drained = Promise.promise();
+    }
+    flush();
+    checkDrained();
+    return drained.future();
+  }
+
+  private void checkDrained() {
+    if (drained != null && buffer.isEmpty() && inFlight == 0 && waitingForSpace.isEmpty()) {
+      drained.tryComplete();
+    }
+  }
+}
