@@ -71,6 +71,7 @@ public final class FeedClient {
   private long reconnectTimer = -1;
   private int attempt;
   private Function<List<FeedMessage>, Future<Void>> consumer = batch -> Future.succeededFuture();
+  private io.vertx.core.Handler<Boolean> connectionHandler = up -> { };
 
   public FeedClient(Vertx vertx, FeedOptions options) {
     this.vertx = vertx;
@@ -83,6 +84,12 @@ public final class FeedClient {
     if (queue != null) {
       queue.consumer(consumer);
     }
+    return this;
+  }
+
+  /** Called with true once subscribed after each connect, and false on every disconnect. */
+  public FeedClient connectionHandler(io.vertx.core.Handler<Boolean> handler) {
+    this.connectionHandler = handler;
     return this;
   }
 
@@ -171,9 +178,16 @@ public final class FeedClient {
       lastMessageNanos.put(channel.toString(), nowNanos);
       armChannelDeadline(channel.toString(), generation);
     }
+    connectionHandler.handle(true);
   }
 
-  Future<Object> request(String method, JsonObject params) {
+  /**
+   * Sends a JSON-RPC request on the current connection.
+   *
+   * @return the {@code result}; fails on an error reply, after {@code requestTimeoutMs}, or with a
+   *     {@link FeedClosedException} when the connection closes or the feed stops first
+   */
+  public Future<Object> request(String method, JsonObject params) {
     WebSocket socket = ws;
     if (socket == null || stopped) {
       return Future.failedFuture(new FeedClosedException(options.getName(), "not connected"));
@@ -362,6 +376,9 @@ public final class FeedClient {
     ws = null;
     cancelTimers();
     failPending(reason);
+    if (wasConnected) {
+      connectionHandler.handle(false);
+    }
     if (!stopped) {
       LOG.warn("event=feed.disconnected feed={} reason=\"{}\" wasConnected={}", options.getName(), reason, wasConnected);
       scheduleReconnect(reason);
