@@ -92,6 +92,19 @@ class ProcessLifecycleIT {
   }
 
   @Test
+  void janitorRunsAloneFromTheShippedConfigAndExitsZeroWithResourcesClosed() throws Exception {
+    Path shipped = Path.of(System.getProperty("tradekit.root", ".."), "conf", "config.json").toAbsolutePath();
+    try (FatJarProcess process = FatJarProcess.start(dir, "run", "service:janitor", "-conf", shipped.toString())) {
+      assertThat(process.waitForExit(120)).as("stdout:\n%s\nstderr:\n%s", process.stdout(), process.stderr()).isZero();
+      List<String> events = process.events();
+      assertThat(events).noneMatch(e -> e.contains("service=receiver") || e.contains("service=exchange"));
+      assertInOrder(events, "event=service.started service=janitor", "event=janitor.done",
+        "event=service.stopped service=janitor", "event=resource.closed resource=redis",
+        "event=resource.closed resource=postgres", "event=supervisor.stopped exitCode=0");
+    }
+  }
+
+  @Test
   void configErrorExitsTwoWithOneLineNamingTheKey() throws Exception {
     JsonObject broken = config(0, exchange("exchange").put("verticle", "com.example.NoSuchService"));
     Path file = writeConfig(broken);
