@@ -1,7 +1,6 @@
 package io.tradekit.feed;
 
 import io.tradekit.feed.impl.DeliveryQueue;
-import io.tradekit.feed.impl.ExactJson;
 import io.tradekit.feed.impl.FeedMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

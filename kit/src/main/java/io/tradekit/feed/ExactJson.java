@@ -1,4 +1,4 @@
-package io.tradekit.feed.impl;
+package io.tradekit.feed;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
