@@ -8,9 +8,16 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import io.tradekit.resilience.Resilience;
+import io.tradekit.resilience.ResilienceOptions;
 import org.flywaydb.core.Flyway;
 
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The shared PostgreSQL pool (Vert.x PG Client), as a supervisor resource of type
@@ -32,10 +39,12 @@ public final class PgResource implements Resource {
   private final boolean migrationsEnabled;
   private final List<String> migrationLocations;
   private final boolean pgbouncer;
+  private final Resilience resilience;
   private volatile Pool pool;
 
   PgResource(Vertx vertx, String name, PgConnectOptions connectOptions, PoolOptions poolOptions,
-             boolean migrationsEnabled, List<String> migrationLocations, boolean pgbouncer) {
+             boolean migrationsEnabled, List<String> migrationLocations, boolean pgbouncer,
+             ResilienceOptions resilienceOptions) {
     this.vertx = vertx;
     this.name = name;
     this.connectOptions = connectOptions;
@@ -43,6 +52,7 @@ public final class PgResource implements Resource {
     this.migrationsEnabled = migrationsEnabled;
     this.migrationLocations = List.copyOf(migrationLocations);
     this.pgbouncer = pgbouncer;
+    this.resilience = new Resilience(vertx, name, resilienceOptions);
   }
 
   @Override
@@ -85,6 +95,50 @@ public final class PgResource implements Resource {
       throw new ResourceClosedException(name);
     }
     return p;
+  }
+
+  /**
+   * Runs one statement through this pool's breaker and classified retries.
+   *
+   * @param idempotent true when running it twice is harmless (e.g. SELECT, upsert with ON CONFLICT):
+   *     only then is a statement lost in flight (AMBIGUOUS) retried
+   */
+  public Future<RowSet<Row>> query(String sql, Tuple params, boolean idempotent) {
+    return resilience.call("query", idempotent, () -> pool().preparedQuery(sql).execute(params));
+  }
+
+  /**
+   * Runs {@code work} in a transaction; a serialization failure or deadlock (40001, 40P01) or any
+   * other TRANSIENT failure re-runs the WHOLE function in a new transaction. A connection lost
+   * mid-transaction (AMBIGUOUS: the commit may have happened) is retried only when idempotent.
+   */
+  public <T> Future<T> withTransaction(boolean idempotent, Function<SqlConnection, Future<T>> work) {
+    return resilience.call("transaction", idempotent, () -> pool().withTransaction(work));
+  }
+
+  /**
+   * Bulk upsert of {@code rows} in batches of {@code spec.batchSize()}, each ONE statement with one
+   * array parameter per column. Idempotent by construction (ON CONFLICT), so retried on any
+   * non-permanent failure. Never modifies {@code rows}.
+   *
+   * @param columns extracts a row's values in the spec's column order
+   * @return the number of rows inserted or updated
+   */
+  public <T> Future<Long> bulkUpsert(BulkUpsert spec, List<T> rows, Function<T, Object[]> columns) {
+    String sql = spec.sql();
+    Future<Long> chain = Future.succeededFuture(0L);
+    for (int from = 0; from < rows.size(); from += spec.batchSize()) {
+      List<T> batch = rows.subList(from, Math.min(rows.size(), from + spec.batchSize()));
+      Tuple params = BulkParams.of(spec, batch, columns);
+      chain = chain.compose(total -> resilience.call("bulkUpsert", true, () -> pool().preparedQuery(sql).execute(params))
+        .map(result -> total + result.rowCount()));
+    }
+    return chain;
+  }
+
+  /** @return this pool's retry/breaker executor (state for health and tests) */
+  public Resilience resilience() {
+    return resilience;
   }
 
   /** @return a copy of the connect options (host, port, database, user; password included: do not log) */
@@ -138,6 +192,12 @@ public final class PgResource implements Resource {
   @Override
   public Future<Void> check() {
     Pool p = pool;
-    return p == null ? Future.failedFuture(new ResourceClosedException(name)) : p.query("SELECT 1").execute().mapEmpty();
+    if (p == null) {
+      return Future.failedFuture(new ResourceClosedException(name));
+    }
+    if (resilience.breakerState() != io.vertx.circuitbreaker.CircuitBreakerState.CLOSED) {
+      return Future.failedFuture("circuit breaker '" + name + "' is " + resilience.breakerState());
+    }
+    return p.query("SELECT 1").execute().mapEmpty();
   }
 }

@@ -30,7 +30,7 @@ public final class PgResourceFactory implements ResourceFactory {
   @Override
   public Resource create(Vertx vertx, String name, JsonObject config, String path) {
     ConfigReader block = ConfigReader.of(config, path)
-      .rejectUnknownKeys(Set.of("type", "connect", "pool", "migrations", "pgbouncer"));
+      .rejectUnknownKeys(Set.of("type", "connect", "pool", "migrations", "pgbouncer", "retry", "breaker"));
     JsonObject connectJson = block.rawObject("connect");
     JsonObject poolJson = block.rawObject("pool");
     PgConnectOptions connect;
@@ -55,6 +55,7 @@ public final class PgResourceFactory implements ResourceFactory {
       // statement prepared on one connection does not exist on the next.
       connect.setCachePreparedStatements(false);
     }
-    return new PgResource(vertx, name, connect, pool, migrationsEnabled, locations, pgbouncer);
+    return new PgResource(vertx, name, connect, pool, migrationsEnabled, locations, pgbouncer,
+      new io.tradekit.resilience.ResilienceOptions(block));
   }
 }

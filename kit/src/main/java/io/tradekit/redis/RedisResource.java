@@ -2,6 +2,8 @@ package io.tradekit.redis;
 
 import io.tradekit.resource.Resource;
 import io.tradekit.resource.ResourceClosedException;
+import io.tradekit.resilience.Resilience;
+import io.tradekit.resilience.ResilienceOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
@@ -9,7 +11,11 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -26,13 +32,69 @@ public final class RedisResource implements Resource {
   private final Vertx vertx;
   private final String name;
   private final RedisOptions options;
+  private final Resilience resilience;
+  private final long commandTimeoutMs;
   private volatile Redis client;
   private volatile RedisAPI api;
 
-  RedisResource(Vertx vertx, String name, RedisOptions options) {
+  RedisResource(Vertx vertx, String name, RedisOptions options, ResilienceOptions resilienceOptions, long commandTimeoutMs) {
     this.vertx = vertx;
     this.name = name;
     this.options = options;
+    this.resilience = new Resilience(vertx, name, resilienceOptions);
+    this.commandTimeoutMs = commandTimeoutMs;
+  }
+
+  /**
+   * Sends one command through this client's breaker and classified retries, bounded by
+   * {@code commandTimeoutMs}. No PING is sent first: a dead connection shows up as the command's
+   * own failure and is retried only when safe.
+   *
+   * @param idempotent true when running it twice is harmless (GET, XACK, HSET of the same value...)
+   */
+  public Future<Response> send(Request request, boolean idempotent) {
+    return resilience.call(request.command().toString(), idempotent,
+      () -> client().send(request).timeout(commandTimeoutMs, TimeUnit.MILLISECONDS));
+  }
+
+  /**
+   * Sends {@code requests} pipelined on one connection and reports each command's own outcome.
+   * A transport failure (no connection, connection lost) fails the whole call and is retried per
+   * the rules when {@code idempotent}; error replies of single commands are returned per index.
+   */
+  public Future<List<CommandResult>> pipeline(List<Request> requests, boolean idempotent) {
+    List<Request> snapshot = List.copyOf(requests);
+    return resilience.call("pipeline", idempotent, () -> client().connect()
+      .timeout(commandTimeoutMs, TimeUnit.MILLISECONDS)
+      .compose(conn -> {
+        List<Future<Response>> replies = new ArrayList<>(snapshot.size());
+        for (Request request : snapshot) {
+          replies.add(conn.send(request));
+        }
+        return Future.join(replies).timeout(commandTimeoutMs, TimeUnit.MILLISECONDS)
+          .transform(all -> {
+            List<CommandResult> results = new ArrayList<>(snapshot.size());
+            Throwable transport = null;
+            for (int i = 0; i < replies.size(); i++) {
+              Future<Response> reply = replies.get(i);
+              if (reply.failed() && !io.tradekit.resilience.ErrorClassifier.isRedisErrorReply(reply.cause())) {
+                transport = reply.cause();
+              }
+              results.add(new CommandResult(i, reply.succeeded() ? reply.result() : null,
+                reply.succeeded() ? null : reply.cause() == null ? new IllegalStateException("no reply") : reply.cause()));
+            }
+            if (all.failed() && transport == null && results.stream().allMatch(CommandResult::succeeded)) {
+              transport = all.cause();
+            }
+            return transport != null ? Future.<List<CommandResult>>failedFuture(transport) : Future.succeededFuture(results);
+          })
+          .eventually(conn::close);
+      }));
+  }
+
+  /** @return this client's retry/breaker executor */
+  public Resilience resilience() {
+    return resilience;
   }
 
   @Override
@@ -114,6 +176,12 @@ public final class RedisResource implements Resource {
   @Override
   public Future<Void> check() {
     Redis c = client;
-    return c == null ? Future.failedFuture(new ResourceClosedException(name)) : c.send(Request.cmd(Command.PING)).mapEmpty();
+    if (c == null) {
+      return Future.failedFuture(new ResourceClosedException(name));
+    }
+    if (resilience.breakerState() != io.vertx.circuitbreaker.CircuitBreakerState.CLOSED) {
+      return Future.failedFuture("circuit breaker '" + name + "' is " + resilience.breakerState());
+    }
+    return c.send(Request.cmd(Command.PING)).mapEmpty();
   }
 }

@@ -17,6 +17,9 @@ import java.util.Set;
  */
 public final class RedisResourceFactory implements ResourceFactory {
 
+  /** Bound on every command sent through {@link RedisResource#send} and {@link RedisResource#pipeline}. */
+  public static final long DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
+
   @Override
   public String type() {
     return RedisResource.TYPE;
@@ -24,9 +27,12 @@ public final class RedisResourceFactory implements ResourceFactory {
 
   @Override
   public Resource create(Vertx vertx, String name, JsonObject config, String path) {
-    ConfigReader block = ConfigReader.of(config, path).rejectUnknownKeys(Set.of("type", "options"));
+    ConfigReader block = ConfigReader.of(config, path).rejectUnknownKeys(Set.of("type", "options", "retry", "breaker",
+      "commandTimeoutMs"));
+    io.tradekit.resilience.ResilienceOptions resilience = new io.tradekit.resilience.ResilienceOptions(block);
+    long commandTimeoutMs = block.millis("commandTimeoutMs", DEFAULT_COMMAND_TIMEOUT_MS, 1);
     try {
-      return new RedisResource(vertx, name, new RedisOptions(block.rawObject("options")));
+      return new RedisResource(vertx, name, new RedisOptions(block.rawObject("options")), resilience, commandTimeoutMs);
     } catch (RuntimeException e) {
       throw new ConfigException(block.path("options"), "not valid RedisOptions: " + e.getMessage());
     }
