@@ -52,8 +52,10 @@ public final class PgResourceFactory implements ResourceFactory {
     boolean pgbouncer = block.bool("pgbouncer", false);
     if (pgbouncer) {
       // PgBouncer in transaction mode hands each transaction to any server connection: a
-      // statement prepared on one connection does not exist on the next.
-      connect.setCachePreparedStatements(false);
+      // statement prepared on one connection does not exist on the next, so nothing is cached,
+      // the client treats the proxy as a layer-7 proxy, and requests are not pipelined across
+      // what may be different server connections.
+      connect.setCachePreparedStatements(false).setUseLayer7Proxy(true).setPipeliningLimit(1);
     }
     return new PgResource(vertx, name, connect, pool, migrationsEnabled, locations, pgbouncer,
       new io.tradekit.resilience.ResilienceOptions(block));
