@@ -107,7 +107,8 @@ public class AnalyzerService extends ServiceVerticle {
   }
 
   private Future<Void> recomputeInstrument(String instrument, long fromMs, long toMs) {
-    return pg.pool().withTransaction(conn -> {
+    // A recomputation is idempotent: re-running the whole transaction is always safe.
+    return pg.withTransaction(true, conn -> {
       Future<List<Row>> finest = conn.preparedQuery("SELECT pg_advisory_xact_lock(hashtext($1))")
         .execute(Tuple.of(options.exchange + ":" + instrument)).map(r -> List.of());
       for (int i = 0; i < options.resolutions.size(); i++) {

@@ -98,9 +98,9 @@ public class BackfillTask extends TaskVerticle {
   }
 
   private Future<Set<Long>> existing(String instrument, long firstMs, long lastMs) {
-    return pg.pool().preparedQuery("SELECT (extract(epoch FROM bucket_start) * 1000)::bigint FROM ohlc "
-        + "WHERE exchange = $1 AND instrument = $2 AND resolution = $3 AND bucket_start BETWEEN $4 AND $5")
-      .execute(Tuple.of(options.exchange, instrument, options.resolution, at(firstMs), at(lastMs)))
+    return pg.query("SELECT (extract(epoch FROM bucket_start) * 1000)::bigint FROM ohlc "
+        + "WHERE exchange = $1 AND instrument = $2 AND resolution = $3 AND bucket_start BETWEEN $4 AND $5",
+        Tuple.of(options.exchange, instrument, options.resolution, at(firstMs), at(lastMs)), true)
       .map(rows -> {
         Set<Long> have = new HashSet<>();
         for (Row row : rows) {
@@ -162,6 +162,6 @@ public class BackfillTask extends TaskVerticle {
     for (String[] column : columns) {
       params.add(column);
     }
-    return pg.pool().preparedQuery(INSERT_BARS).execute(Tuple.wrap(params)).map(rows -> rows.rowCount());
+    return pg.query(INSERT_BARS, Tuple.wrap(params), true).map(rows -> rows.rowCount());
   }
 }

@@ -111,7 +111,8 @@ public class DistributorService extends ServiceVerticle {
   }
 
   private Future<Void> insert(List<TradeRecord> trades) {
-    return pg.pool().preparedQuery(INSERT_TRADES).execute(tupleOf(trades))
+    // ON CONFLICT DO NOTHING makes the insert idempotent: safe to retry even when lost in flight.
+    return pg.query(INSERT_TRADES, tupleOf(trades), true)
       .map(rows -> {
         persisted.increment(rows.rowCount());
         return null;

@@ -67,7 +67,8 @@ public class JanitorTask extends TaskVerticle {
   }
 
   private Future<Long> deleteBatch(String sql, OffsetDateTime cutoff, long total, int batches) {
-    return pg.pool().preparedQuery(sql).execute(Tuple.of(cutoff, options.batchSize)).compose(rows -> {
+    // Deleting by a fixed cutoff is idempotent, so a batch lost in flight may be retried.
+    return pg.query(sql, Tuple.of(cutoff, options.batchSize), true).compose(rows -> {
       long sum = total + rows.rowCount();
       int done = batches + 1;
       if (rows.rowCount() < options.batchSize || (options.maxBatches > 0 && done >= options.maxBatches)) {
