@@ -1,8 +1,13 @@
 package io.tradekit.health;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * The process-wide Micrometer registry that every kit component (clients, feed, supervisor)
@@ -15,6 +20,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 public final class KitMetrics {
 
   private static final PrometheusMeterRegistry REGISTRY = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private static final Map<String, Supplier<Number>> GAUGE_SOURCES = new ConcurrentHashMap<>();
 
   private KitMetrics() {
   }
@@ -22,6 +28,24 @@ public final class KitMetrics {
   /** @return the shared registry; tag meters with the component's name, e.g. {@code client=postgres} */
   public static MeterRegistry registry() {
     return REGISTRY;
+  }
+
+  /**
+   * Registers (once) a gauge that reads from the LATEST {@code source} given for the same name and
+   * tags. Why: Micrometer keeps the first gauge registered under an id, so a gauge bound directly to
+   * an object would keep reporting a replaced instance (a restarted service, a re-created client).
+   *
+   * @param tags alternating tag keys and values
+   */
+  public static void gauge(String name, Supplier<Number> source, String... tags) {
+    String key = name + "|" + String.join("|", tags);
+    boolean first = GAUGE_SOURCES.put(key, source) == null;
+    if (first) {
+      Gauge.builder(name, () -> {
+        Number value = GAUGE_SOURCES.get(key).get();
+        return value == null ? Double.NaN : value.doubleValue();
+      }).tags(tags).register(REGISTRY);
+    }
   }
 
   /** @return every meter in the Prometheus text exposition format */

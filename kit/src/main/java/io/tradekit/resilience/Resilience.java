@@ -1,7 +1,6 @@
 package io.tradekit.resilience;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tradekit.health.KitMetrics;
@@ -56,8 +55,8 @@ public final class Resilience {
     breaker.failurePolicy(future -> future.failed() && countsTowardBreaker(future.cause()));
     this.retries = registry.counter("tradekit.client.retries", "client", name);
     this.latency = Timer.builder("tradekit.client.latency").tag("client", name).register(registry);
-    Gauge.builder("tradekit.client.breaker.open", breaker, b -> b.state() == CircuitBreakerState.CLOSED ? 0
-      : b.state() == CircuitBreakerState.HALF_OPEN ? 0.5 : 1).tag("client", name).register(registry);
+    KitMetrics.gauge("tradekit.client.breaker.open", () -> breaker.state() == CircuitBreakerState.CLOSED ? 0
+      : breaker.state() == CircuitBreakerState.HALF_OPEN ? 0.5 : 1, "client", name);
   }
 
   static boolean countsTowardBreaker(Throwable failure) {

@@ -108,17 +108,24 @@ final class Supervisor implements ServiceRunner.Owner {
       .recover(this::rollback);
   }
 
+  /**
+   * Runs on a worker: validation loads every service and client class for the first time, which
+   * reads jars and would stall the event loop for a few hundred milliseconds on a cold JVM.
+   */
   private Future<Void> validate(JsonObject json) {
-    try {
-      options = SupervisorOptions.fromJson(json, onlyService);
+    return vertx.executeBlocking(() -> {
+      SupervisorOptions parsed = SupervisorOptions.fromJson(json, onlyService);
       // Create (not open) every used resource now so a bad resource block is a config error
       // before anything starts; they are re-created after dev services rewrote their address.
-      createResources(options.resources());
-      new DevServicesOptions(options.devServices());
-      return Future.succeededFuture();
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
+      for (String name : parsed.usedResources()) {
+        ResourceFactories.create(vertx, name, parsed.resources().get(name), "resources." + name);
+      }
+      new DevServicesOptions(parsed.devServices());
+      return parsed;
+    }, false).map(parsed -> {
+      options = parsed;
+      return null;
+    });
   }
 
   private ResourceRegistry createResources(Map<String, JsonObject> blocks) {

@@ -1,7 +1,6 @@
 package io.tradekit.feed.impl;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tradekit.health.KitMetrics;
@@ -37,8 +36,8 @@ public final class FeedMetrics {
     malformed = counter("tradekit.feed.frames.malformed");
     unsolicitedErrors = counter("tradekit.feed.errors.unsolicited");
     heartbeatReply = Timer.builder("tradekit.feed.heartbeat.reply").tag("feed", feed).register(registry);
-    Gauge.builder("tradekit.feed.connected", () -> connected.get() ? 1 : 0).tag("feed", feed).register(registry);
-    Gauge.builder("tradekit.feed.queue.depth", queueDepth::getAsInt).tag("feed", feed).register(registry);
+    KitMetrics.gauge("tradekit.feed.connected", () -> connected.get() ? 1 : 0, "feed", feed);
+    KitMetrics.gauge("tradekit.feed.queue.depth", queueDepth::getAsInt, "feed", feed);
   }
 
   private Counter counter(String name) {

@@ -1,7 +1,6 @@
 package io.tradekit.verticles.receiver;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.tradekit.health.KitMetrics;
 import io.tradekit.verticles.md.GroupConsumer;
 import io.vertx.core.Future;
@@ -60,8 +59,7 @@ public final class StreamWriter {
     this.written = KitMetrics.registry().counter("tradekit.receiver.entries.written", "service", service);
     this.dropped = KitMetrics.registry().counter("tradekit.receiver.entries.dropped", "service", service);
     this.failedBatches = KitMetrics.registry().counter("tradekit.receiver.batches.failed", "service", service);
-    Gauge.builder("tradekit.receiver.buffer.size", buffer, Deque::size).tag("service", service)
-      .register(KitMetrics.registry());
+    KitMetrics.gauge("tradekit.receiver.buffer.size", buffer::size, "service", service);
   }
 
   /** @return completes when the entry is accepted into the buffer (not yet written) */
