@@ -3,8 +3,8 @@ package io.tradekit.verticles.analyzer;
 import io.tradekit.pg.PgResource;
 import io.tradekit.redis.RedisResource;
 import io.tradekit.supervisor.ServiceVerticle;
-import io.tradekit.verticles.md.GroupConsumer;
-import io.tradekit.verticles.md.StreamEntry;
+import io.tradekit.redis.GroupConsumer;
+import io.tradekit.redis.StreamEntry;
 import io.tradekit.verticles.md.Streams;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Request;
@@ -68,7 +68,7 @@ public class AnalyzerService extends ServiceVerticle {
       GroupConsumer.uniqueConsumerName(service().name()), List.of(Streams.persisted(options.exchange)),
       options.batchSize, options.blockMs, options.claimIdleMs, options.claimIntervalMs, options.retryDelayMs,
       options.commandTimeoutMs);
-    consumer = new GroupConsumer(vertx, redis.client(), redis.api(), settings, this::recompute);
+    consumer = new GroupConsumer(vertx, redis, settings, this::recompute);
     if (options.tickerRefreshMs > 0) {
       tickerTimer = vertx.setPeriodic(options.tickerRefreshMs, t -> copyLatestTickers());
     }

@@ -5,8 +5,8 @@ import io.tradekit.health.KitMetrics;
 import io.tradekit.pg.PgResource;
 import io.tradekit.redis.RedisResource;
 import io.tradekit.supervisor.ServiceVerticle;
-import io.tradekit.verticles.md.GroupConsumer;
-import io.tradekit.verticles.md.StreamEntry;
+import io.tradekit.redis.GroupConsumer;
+import io.tradekit.redis.StreamEntry;
 import io.tradekit.verticles.md.Streams;
 import io.tradekit.verticles.md.TradeRecord;
 import io.vertx.core.Future;
@@ -62,7 +62,7 @@ public class DistributorService extends ServiceVerticle {
     GroupConsumer.Settings settings = new GroupConsumer.Settings(options.group,
       GroupConsumer.uniqueConsumerName(service().name()), streams, options.batchSize, options.blockMs,
       options.claimIdleMs, options.claimIntervalMs, options.retryDelayMs, options.commandTimeoutMs);
-    consumer = new GroupConsumer(vertx, redis.client(), redis.api(), settings, this::persist);
+    consumer = new GroupConsumer(vertx, redis, settings, this::persist);
     return consumer.start();
   }
 

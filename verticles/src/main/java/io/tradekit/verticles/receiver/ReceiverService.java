@@ -39,7 +39,7 @@ public class ReceiverService extends ServiceVerticle {
     options = new ReceiverOptions(config());
     FeedOptions feedOptions = new FeedOptions(options.feed, "config.feed").setChannels(options.channels());
     RedisResource redis = service().resource(options.redis, RedisResource.class);
-    writer = new StreamWriter(vertx, redis.client(), options, service().name());
+    writer = new StreamWriter(vertx, redis, options, service().name());
     skipped = KitMetrics.registry().counter("tradekit.receiver.messages.skipped", "service", service().name());
     feed = new FeedClient(vertx, feedOptions).handler(this::write);
     service().readinessCheck("feed", p -> {

@@ -2,11 +2,11 @@ package io.tradekit.verticles.receiver;
 
 import io.micrometer.core.instrument.Counter;
 import io.tradekit.health.KitMetrics;
-import io.tradekit.verticles.md.GroupConsumer;
+import io.tradekit.redis.GroupConsumer;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.redis.client.Redis;
+import io.tradekit.redis.RedisResource;
 import io.vertx.redis.client.Request;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,20 +38,21 @@ public final class StreamWriter {
   }
 
   private final Vertx vertx;
-  private final Redis redis;
+  private final RedisResource redis;
   private final ReceiverOptions options;
   private final Deque<Pending> buffer = new ArrayDeque<>();
   private final Deque<Promise<Void>> waitingForSpace = new ArrayDeque<>();
   private final Counter written;
   private final Counter dropped;
   private final Counter failedBatches;
+  private final Counter rejected;
   private int inFlight;
   private long lingerTimer = -1;
   private long retryDelayMs;
   private boolean retryScheduled;
   private Promise<Void> drained;
 
-  StreamWriter(Vertx vertx, Redis redis, ReceiverOptions options, String service) {
+  StreamWriter(Vertx vertx, RedisResource redis, ReceiverOptions options, String service) {
     this.vertx = vertx;
     this.redis = redis;
     this.options = options;
@@ -59,6 +60,7 @@ public final class StreamWriter {
     this.written = KitMetrics.registry().counter("tradekit.receiver.entries.written", "service", service);
     this.dropped = KitMetrics.registry().counter("tradekit.receiver.entries.dropped", "service", service);
     this.failedBatches = KitMetrics.registry().counter("tradekit.receiver.batches.failed", "service", service);
+    this.rejected = KitMetrics.registry().counter("tradekit.receiver.entries.rejected", "service", service);
     KitMetrics.gauge("tradekit.receiver.buffer.size", buffer::size, "service", service);
   }
 
@@ -113,10 +115,18 @@ public final class StreamWriter {
       for (Pending p : batch) {
         requests.add(GroupConsumer.xadd(p.stream(), options.maxLen, p.fields()));
       }
-      redis.batch(requests).timeout(options.commandTimeoutMs, TimeUnit.MILLISECONDS).onComplete(ar -> {
+      redis.pipeline(requests, false).onComplete(ar -> {
         inFlight--;
         if (ar.succeeded()) {
-          written.increment(batch.size());
+          // Each command's own outcome: an error reply (e.g. WRONGTYPE) can never succeed, so that
+          // entry is counted and logged, not retried; the rest of the batch is written.
+          long failed = ar.result().stream().filter(r -> !r.succeeded()).count();
+          written.increment(batch.size() - failed);
+          if (failed > 0) {
+            rejected.increment(failed);
+            ar.result().stream().filter(r -> !r.succeeded()).findFirst().ifPresent(r ->
+              LOG.warn("event=receiver.rejected entries={} first=\"{}\"", failed, r.error().getMessage()));
+          }
           retryDelayMs = options.retryMinMs;
         } else {
           // Keep the order: the failed batch goes back to the front, and is retried after a pause.

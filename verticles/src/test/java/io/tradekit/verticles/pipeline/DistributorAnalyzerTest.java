@@ -4,7 +4,7 @@ import io.tradekit.supervisor.TradeKit;
 import io.tradekit.verticles.analyzer.AnalyzerService;
 import io.tradekit.verticles.distributor.DistributorService;
 import io.tradekit.verticles.distributor.DistributorServiceAccess;
-import io.tradekit.verticles.md.GroupConsumer;
+import io.tradekit.redis.GroupConsumer;
 import io.tradekit.verticles.md.Streams;
 import io.tradekit.verticles.md.TradeRecord;
 import io.vertx.core.Future;

@@ -1,4 +1,4 @@
-package io.tradekit.verticles.md;
+package io.tradekit.redis;
 
 import io.vertx.redis.client.Response;
 

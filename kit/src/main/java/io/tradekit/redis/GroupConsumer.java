@@ -1,4 +1,4 @@
-package io.tradekit.verticles.md;
+package io.tradekit.redis;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -45,8 +45,7 @@ public final class GroupConsumer {
   private static final Logger LOG = LoggerFactory.getLogger(GroupConsumer.class);
 
   private final Vertx vertx;
-  private final Redis redis;
-  private final RedisAPI api;
+  private final RedisResource redis;
   private final Settings settings;
   private final BatchHandler handler;
   private final Promise<Void> stopped = Promise.promise();
@@ -58,10 +57,10 @@ public final class GroupConsumer {
   private boolean lastReadWasNew;
   private long claimTimer = -1;
 
-  public GroupConsumer(Vertx vertx, Redis redis, RedisAPI api, Settings settings, BatchHandler handler) {
+  /** @param redis the shared client: group commands go through its breaker and retries */
+  public GroupConsumer(Vertx vertx, RedisResource redis, Settings settings, BatchHandler handler) {
     this.vertx = vertx;
     this.redis = redis;
-    this.api = api;
     this.settings = settings;
     this.handler = handler;
   }
@@ -80,9 +79,10 @@ public final class GroupConsumer {
   }
 
   private Future<Void> createGroup(String stream) {
-    return api.xgroup(List.of("CREATE", stream, settings.group(), "0", "MKSTREAM"))
+    return redis.send(Request.cmd(Command.XGROUP).arg("CREATE").arg(stream).arg(settings.group()).arg("0").arg("MKSTREAM"), true)
       .<Void>mapEmpty()
-      .recover(err -> String.valueOf(err.getMessage()).startsWith("BUSYGROUP") ? Future.succeededFuture()
+      // The group already exists: exactly what we wanted.
+      .recover(err -> String.valueOf(err.getMessage()).contains("BUSYGROUP") ? Future.succeededFuture()
         : Future.failedFuture(err));
   }
 
@@ -164,9 +164,8 @@ public final class GroupConsumer {
   private Future<Integer> claimStale() {
     Future<Integer> chain = Future.succeededFuture(0);
     for (String stream : settings.streams()) {
-      chain = chain.compose(total -> api.xautoclaim(List.of(stream, settings.group(), settings.consumer(),
-          Long.toString(settings.claimIdleMs()), "0-0", "COUNT", Integer.toString(settings.count())))
-        .timeout(settings.commandTimeoutMs(), TimeUnit.MILLISECONDS)
+      chain = chain.compose(total -> redis.send(Request.cmd(Command.XAUTOCLAIM).arg(stream).arg(settings.group())
+          .arg(settings.consumer()).arg(settings.claimIdleMs()).arg("0-0").arg("COUNT").arg(settings.count()), true)
         .compose(reply -> {
           List<StreamEntry> claimed = StreamEntry.fromAutoClaim(stream, reply);
           if (claimed.isEmpty()) {
@@ -187,11 +186,10 @@ public final class GroupConsumer {
     }
     Future<Void> chain = Future.succeededFuture();
     for (Map.Entry<String, List<String>> e : byStream.entrySet()) {
-      List<String> args = new ArrayList<>(e.getValue().size() + 2);
-      args.add(e.getKey());
-      args.add(settings.group());
-      args.addAll(e.getValue());
-      chain = chain.compose(v -> api.xack(args).timeout(settings.commandTimeoutMs(), TimeUnit.MILLISECONDS).mapEmpty());
+      Request xack = Request.cmd(Command.XACK).arg(e.getKey()).arg(settings.group());
+      e.getValue().forEach(xack::arg);
+      // Acknowledging twice is harmless, so a lost XACK may be retried.
+      chain = chain.compose(v -> redis.send(xack, true).mapEmpty());
     }
     return chain;
   }
@@ -200,7 +198,7 @@ public final class GroupConsumer {
     if (connection != null) {
       return Future.succeededFuture(connection);
     }
-    return redis.connect().timeout(settings.commandTimeoutMs(), TimeUnit.MILLISECONDS).map(conn -> {
+    return redis.client().connect().timeout(settings.commandTimeoutMs(), TimeUnit.MILLISECONDS).map(conn -> {
       connection = conn;
       conn.exceptionHandler(err -> dropConnection());
       return conn;
@@ -236,8 +234,4 @@ public final class GroupConsumer {
     return request;
   }
 
-  /** @return the reply of a single command, for callers that only need success */
-  static Future<Response> sendOne(Redis redis, Request request, long timeoutMs) {
-    return redis.send(request).timeout(timeoutMs, TimeUnit.MILLISECONDS);
-  }
 }
