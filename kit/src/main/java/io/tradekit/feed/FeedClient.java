@@ -51,8 +51,7 @@ public final class FeedClient {
   private final Map<String, Long> lastMessageNanos = new HashMap<>();
   private final Map<String, Integer> staleCounts = new HashMap<>();
   private final Map<String, Long> channelTimers = new HashMap<>();
-  private final Map<String, Long> bookChangeIds = new HashMap<>();
-  private final Set<String> invalidBooks = new TreeSet<>();
+  private final Map<String, OrderBook> books = new HashMap<>();
   private final Set<String> rejected = new TreeSet<>();
   private Context context;
   private WebSocketClient client;
@@ -129,8 +128,7 @@ public final class FeedClient {
     ws = socket;
     connectedAtNanos = System.nanoTime();
     lastFrameNanos = connectedAtNanos;
-    bookChangeIds.clear(); // a new connection never continues an old book
-    invalidBooks.clear();
+    books.clear(); // a new connection never continues an old book: wait for its snapshot
     socket.textMessageHandler(text -> onText(gen, text));
     socket.binaryMessageHandler(b -> {
       touch(gen);
@@ -267,31 +265,44 @@ public final class FeedClient {
     queue.offer(new FeedMessage(channel, kind, data, receivedNanos));
   }
 
-  /** Checks change-id continuity; on a gap, drops the book until a fresh snapshot arrives. */
+  /** Applies the message to the channel's book; on a gap, drops the book's messages until a fresh snapshot. */
   private boolean bookContinuous(String channel, Object data) {
-    if (!(data instanceof JsonObject book) || !(book.getValue("change_id") instanceof Long changeId)) {
+    if (!(data instanceof JsonObject message)) {
       metrics.malformed.increment();
       return false;
     }
-    if ("snapshot".equals(book.getValue("type"))) {
-      invalidBooks.remove(channel);
-      bookChangeIds.put(channel, changeId);
+    try {
+      if ("snapshot".equals(message.getValue("type"))) {
+        books.computeIfAbsent(channel, OrderBook::new).applySnapshot(message);
+        return true;
+      }
+      OrderBook book = books.get(channel);
+      if (book == null || !book.isValid()) {
+        return false; // still waiting for the snapshot after a gap or a reconnect
+      }
+      long last = book.changeId();
+      if (!book.applyChange(message)) {
+        metrics.gaps.increment();
+        LOG.warn("event=feed.book_gap feed={} channel={} expected={} got={}", options.getName(), channel, last,
+          message.getValue("prev_change_id"));
+        resubscribe(channel);
+        return false;
+      }
       return true;
-    }
-    Long last = bookChangeIds.get(channel);
-    if (invalidBooks.contains(channel) || last == null) {
+    } catch (RuntimeException unexpectedShape) {
+      metrics.malformed.increment();
+      OrderBook book = books.get(channel);
+      if (book != null) {
+        book.invalidate();
+        resubscribe(channel);
+      }
       return false;
     }
-    if (!last.equals(book.getValue("prev_change_id"))) {
-      metrics.gaps.increment();
-      invalidBooks.add(channel);
-      LOG.warn("event=feed.book_gap feed={} channel={} expected={} got={}", options.getName(), channel, last,
-        book.getValue("prev_change_id"));
-      resubscribe(channel);
-      return false;
-    }
-    bookChangeIds.put(channel, changeId);
-    return true;
+  }
+
+  /** @return the channel's book (read it on the feed's context), empty before its first snapshot */
+  public java.util.Optional<OrderBook> book(String channel) {
+    return java.util.Optional.ofNullable(books.get(channel));
   }
 
   private void resubscribe(String channel) {
@@ -461,6 +472,6 @@ public final class FeedClient {
   public JsonObject status() {
     return new JsonObject().put("feed", options.getName()).put("url", options.getUrl()).put("connected", connected)
       .put("queueDepth", queue == null ? 0 : queue.size()).put("rejected", new JsonArray(List.copyOf(rejected)))
-      .put("invalidBooks", new JsonArray(List.copyOf(invalidBooks)));
+      .put("invalidBooks", new JsonArray(books.values().stream().filter(b -> !b.isValid()).map(OrderBook::channel).sorted().toList()));
   }
 }

@@ -163,6 +163,9 @@ class FeedFaultsTest {
         ctx.verify(() -> {
           assertBookContinuous(h);
           assertThat(h.feed.status().getJsonArray("invalidBooks")).isEmpty();
+          var book = h.feed.book(BOOK).orElseThrow();
+          assertThat(book.isValid()).isTrue();
+          assertThat(book.bestBid().orElseThrow().getKey()).isLessThan(book.bestAsk().orElseThrow().getKey());
         });
         return null;
       }).eventually(h::stop)).onComplete(ctx.succeedingThenComplete());
