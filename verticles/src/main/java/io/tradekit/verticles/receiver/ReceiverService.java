@@ -87,7 +87,8 @@ public class ReceiverService extends ServiceVerticle {
         Trade t = Trade.fromJson((JsonObject) item);
         TradeRecord record = new TradeRecord(options.exchange, t.instrument(), t.tradeId(), t.tradeSeq(), t.price(),
           t.amount(), t.direction(), t.timestampMs());
-        add(waiting, writer.append(Streams.key(options.exchange, Streams.TRADES, t.instrument()), record.toFields(now)));
+        add(waiting, writer.append(Streams.key(options.exchange, Streams.TRADES, t.instrument()), record.toFields(now),
+          t.timestampMs()));
       } catch (RuntimeException malformed) {
         skipped.increment();
       }

@@ -1,6 +1,7 @@
 package io.tradekit.verticles.receiver;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
 import io.tradekit.health.KitMetrics;
 import io.tradekit.redis.GroupConsumer;
 import io.vertx.core.Future;
@@ -34,7 +35,8 @@ public final class StreamWriter {
 
   private static final Logger LOG = LoggerFactory.getLogger(StreamWriter.class);
 
-  private record Pending(String stream, List<String> fields) {
+  /** @param exchangeTsMs the exchange's send timestamp of a trade, or -1 */
+  private record Pending(String stream, List<String> fields, long exchangeTsMs) {
   }
 
   private final Vertx vertx;
@@ -46,6 +48,7 @@ public final class StreamWriter {
   private final Counter dropped;
   private final Counter failedBatches;
   private final Counter rejected;
+  private final Timer endToEnd;
   private int inFlight;
   private long lingerTimer = -1;
   private long retryDelayMs;
@@ -61,11 +64,20 @@ public final class StreamWriter {
     this.dropped = KitMetrics.registry().counter("tradekit.receiver.entries.dropped", "service", service);
     this.failedBatches = KitMetrics.registry().counter("tradekit.receiver.batches.failed", "service", service);
     this.rejected = KitMetrics.registry().counter("tradekit.receiver.entries.rejected", "service", service);
+    // Exchange send timestamp → XADD acknowledged: the ingest latency the benchmark reports.
+    this.endToEnd = Timer.builder("tradekit.receiver.e2e.latency").tag("service", service)
+      .publishPercentiles(0.5, 0.99, 0.999).distributionStatisticExpiry(java.time.Duration.ofMinutes(10))
+      .distributionStatisticBufferLength(1).register(KitMetrics.registry());
     KitMetrics.gauge("tradekit.receiver.buffer.size", buffer::size, "service", service);
   }
 
   /** @return completes when the entry is accepted into the buffer (not yet written) */
   Future<Void> append(String stream, List<String> fields) {
+    return append(stream, fields, -1);
+  }
+
+  /** Like {@link #append(String, List)} for a trade sent by the exchange at {@code exchangeTsMs}. */
+  Future<Void> append(String stream, List<String> fields, long exchangeTsMs) {
     if (buffer.size() >= options.maxBuffered) {
       switch (options.overflow) {
         case DROP_NEWEST -> {
@@ -79,11 +91,11 @@ public final class StreamWriter {
         case BLOCK -> {
           Promise<Void> space = Promise.promise();
           waitingForSpace.addLast(space);
-          return space.future().compose(v -> append(stream, fields));
+          return space.future().compose(v -> append(stream, fields, exchangeTsMs));
         }
       }
     }
-    buffer.addLast(new Pending(stream, fields));
+    buffer.addLast(new Pending(stream, fields, exchangeTsMs));
     if (buffer.size() >= options.batchSize) {
       flush();
     } else if (lingerTimer < 0) {
@@ -122,6 +134,12 @@ public final class StreamWriter {
           // entry is counted and logged, not retried; the rest of the batch is written.
           long failed = ar.result().stream().filter(r -> !r.succeeded()).count();
           written.increment(batch.size() - failed);
+          long nowMs = System.currentTimeMillis();
+          for (Pending p : batch) {
+            if (p.exchangeTsMs() > 0) {
+              endToEnd.record(Math.max(0, nowMs - p.exchangeTsMs()), TimeUnit.MILLISECONDS);
+            }
+          }
           if (failed > 0) {
             rejected.increment(failed);
             ar.result().stream().filter(r -> !r.succeeded()).findFirst().ifPresent(r ->

@@ -1,0 +1,350 @@
+package io.tradekit.verticles.bench;
+
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import io.tradekit.dev.DevServices;
+import io.tradekit.dev.DevServicesOptions;
+import io.tradekit.feed.FeedClient;
+import io.tradekit.feed.FeedOptions;
+import io.tradekit.health.KitMetrics;
+import io.tradekit.pg.BulkUpsert;
+import io.tradekit.pg.PgResource;
+import io.tradekit.redis.CommandResult;
+import io.tradekit.redis.GroupConsumer;
+import io.tradekit.redis.RedisResource;
+import io.tradekit.resource.ResourceFactories;
+import io.tradekit.supervisor.TradeKit;
+import io.tradekit.verticles.md.Streams;
+import io.tradekit.verticles.md.TradeRecord;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Request;
+import io.vertx.sqlclient.Tuple;
+
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static io.tradekit.verticles.bench.BenchSupport.await;
+
+/**
+ * The benchmark harness (not a test): ingest, latency, persistence and stall recovery, each side by
+ * side with its ceiling in the same run, plus shutdown under load and start-up in {@link ProcessBench}.
+ * The load generator (simulated exchange) runs in its own process. Prints a table and writes
+ * {@code bench-results/pipeline.json}.
+ *
+ * <p>Run: {@code java -cp verticles/target/tradekit.jar io.tradekit.verticles.bench.PipelineBenchmark [ingestSeconds]}
+ */
+public final class PipelineBenchmark {
+
+  static final List<String> INSTRUMENTS = List.of("BTC-PERPETUAL", "ETH-PERPETUAL");
+  private final Vertx vertx = Vertx.vertx();
+  private final Path dir;
+  private final JsonObject results = new JsonObject();
+  private final List<String[]> table = new ArrayList<>();
+  private DevServices.Lease lease;
+  private RedisResource redis;
+  private PgResource pg;
+
+  private PipelineBenchmark(Path dir) {
+    this.dir = dir;
+  }
+
+  public static void main(String[] args) throws Exception {
+    int ingestSeconds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+    Path dir = Files.createDirectories(Path.of("bench-results"));
+    PipelineBenchmark bench = new PipelineBenchmark(dir);
+    try {
+      bench.setUp();
+      bench.ingest(ingestSeconds);
+      bench.latency(10_000, 15);
+      bench.persistence(200_000);
+      bench.stalls(20);
+      new ProcessBench(bench.vertx, dir, bench.lease, bench.results, bench.table).run(10_000, 10);
+      bench.report();
+    } finally {
+      bench.tearDown();
+    }
+  }
+
+  private void setUp() throws Exception {
+    long start = System.nanoTime();
+    lease = await(DevServices.acquire(vertx, new DevServicesOptions().setEnabled(true)));
+    results.put("devServicesStartMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    JsonObject pgBlock = new JsonObject().put("type", "postgres").put("connect", lease.postgresConnect())
+      .put("pool", new JsonObject().put("maxSize", 8)).put("migrations", new JsonObject().put("enabled", true));
+    pg = (PgResource) ResourceFactories.create(vertx, "bench-pg", pgBlock, "bench");
+    redis = (RedisResource) ResourceFactories.create(vertx, "bench-redis", new JsonObject().put("type", "redis")
+      .put("options", new JsonObject().put("endpoints", new JsonArray().add(lease.redisEndpoint())).put("maxPoolSize", 8)
+        .put("maxPoolWaiting", 4096)), "bench");
+    await(pg.open().compose(v -> pg.migrate()).compose(v -> redis.open()));
+  }
+
+  private void tearDown() throws Exception {
+    if (redis != null) {
+      await(redis.close().compose(v -> pg.close()).compose(v -> lease.release()));
+    }
+    await(vertx.close());
+  }
+
+  JsonObject pipelineConfig(String exchange, int exchangePort, boolean receiver, boolean distributor, boolean analyzer) {
+    JsonArray instruments = new JsonArray(INSTRUMENTS);
+    JsonArray services = new JsonArray();
+    if (analyzer) {
+      services.add(new JsonObject().put("name", "analyzer").put("verticle", "io.tradekit.verticles.analyzer.AnalyzerService")
+        .put("uses", new JsonArray().add("postgres").add("redis"))
+        .put("config", new JsonObject().put("exchange", exchange).put("instruments", instruments).put("tickerRefreshMs", 0)));
+    }
+    if (distributor) {
+      services.add(new JsonObject().put("name", "distributor").put("verticle", "io.tradekit.verticles.distributor.DistributorService")
+        .put("instances", 2).put("uses", new JsonArray().add("postgres").add("redis")).put("stopTimeoutMs", 30_000)
+        .put("dependsOn", analyzer ? new JsonArray().add("analyzer") : new JsonArray())
+        .put("config", new JsonObject().put("exchange", exchange).put("instruments", instruments).put("blockMs", 200)));
+    }
+    if (receiver) {
+      services.add(new JsonObject().put("name", "receiver-" + exchange).put("verticle", "io.tradekit.verticles.receiver.ReceiverService")
+        .put("uses", new JsonArray().add("redis")).put("stopTimeoutMs", 30_000)
+        .put("dependsOn", distributor ? new JsonArray().add("distributor") : new JsonArray())
+        .put("config", new JsonObject().put("exchange", exchange).put("instruments", instruments).put("kinds", new JsonArray().add("trades"))
+          .put("feed", new JsonObject().put("url", "ws://127.0.0.1:" + exchangePort + "/ws/api/v2").put("heartbeatIntervalMs", 1_000)
+            .put("queueCapacity", 100_000))));
+    }
+    return new JsonObject().put("admin", new JsonObject().put("enabled", false))
+      .put("resources", new JsonObject()
+        .put("postgres", new JsonObject().put("type", "postgres").put("connect", lease.postgresConnect())
+          .put("pool", new JsonObject().put("maxSize", 8)))
+        .put("redis", new JsonObject().put("type", "redis").put("options", new JsonObject()
+          .put("endpoints", new JsonArray().add(lease.redisEndpoint())).put("maxPoolSize", 8).put("maxPoolWaiting", 4096))))
+      .put("services", services);
+  }
+
+  long streamLength(String exchange) throws Exception {
+    long total = 0;
+    for (String instrument : INSTRUMENTS) {
+      total += await(redis.send(Request.cmd(io.vertx.redis.client.Command.XLEN).arg(Streams.key(exchange, Streams.TRADES, instrument)), true)).toLong();
+    }
+    return total;
+  }
+
+  /** 1. Ingest at maximum rate, with both ceilings measured in the same run. */
+  private void ingest(int seconds) throws Exception {
+    int port = BenchSupport.freePort();
+    Process exchange = BenchSupport.startExchange(dir, port, "max", INSTRUMENTS);
+    try {
+      String name = "ingest" + System.currentTimeMillis();
+      TradeKit kit = await(TradeKit.start(vertx, pipelineConfig(name, port, true, false, false)));
+      long sentBefore = BenchSupport.exchangeStats(port).getLong("tradesSent");
+      TimeUnit.SECONDS.sleep(seconds); // the measured window (harness thread)
+      for (String instrument : INSTRUMENTS) {
+        BenchSupport.fault(port, new JsonObject().put("type", "silence").put("durationMs", 600_000)
+          .put("channel", "trades." + instrument + ".100ms"));
+      }
+      long sent = BenchSupport.exchangeStats(port).getLong("tradesSent");
+      BenchSupport.waitUntil(120_000, "receiver caught up", () -> {
+        try {
+          return streamLength(name) >= sent;
+        } catch (Exception e) {
+          return false;
+        }
+      });
+      await(kit.stop());
+      long stored = streamLength(name);
+      double rate = (sent - sentBefore) / (double) seconds;
+      // Ceiling A: the WebSocket read rate with no Redis at all.
+      double readRate = webSocketReadRate(port, Math.min(seconds, 10));
+      // Ceiling B: the same XADD load sent directly with the kit's Redis client.
+      double xaddRate = directXadd("ceiling" + System.currentTimeMillis(), (int) Math.min(stored, 1_000_000));
+      results.put("ingest", new JsonObject().put("seconds", seconds).put("messagesPerSecond", Math.round(rate))
+        .put("sent", sent).put("stored", stored).put("lost", sent - stored)
+        .put("webSocketReadPerSecond", Math.round(readRate)).put("directXaddPerSecond", Math.round(xaddRate)));
+      row("1 ingest (exchange→WS→receiver→Redis), msg/s", rate, "lost " + (sent - stored));
+      row("  ceiling: WebSocket read, no Redis, msg/s", readRate, String.format(Locale.ROOT, "ratio %.2f", rate / readRate));
+      row("  ceiling: direct pipelined XADD, entries/s", xaddRate, String.format(Locale.ROOT, "ratio %.2f", rate / xaddRate));
+    } finally {
+      BenchSupport.stop(exchange);
+    }
+  }
+
+  private double webSocketReadRate(int port, int seconds) throws Exception {
+    // The silence faults from the ingest run are still active: clear them first.
+    java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + port + "/admin/faults")).DELETE().build(),
+      java.net.http.HttpResponse.BodyHandlers.discarding());
+    AtomicLong trades = new AtomicLong();
+    FeedClient feed = new FeedClient(vertx, new FeedOptions().setName("bench-read").setUrl("ws://127.0.0.1:" + port + "/ws/api/v2")
+      .setChannels(INSTRUMENTS.stream().map(i -> "trades." + i + ".100ms").toList()).setHeartbeatIntervalMs(1_000)
+      .setQueueCapacity(100_000));
+    feed.handler(batch -> {
+      batch.forEach(m -> trades.addAndGet(((JsonArray) m.data()).size()));
+      return Future.succeededFuture();
+    });
+    await(feed.start());
+    BenchSupport.waitUntil(10_000, "feed connected", feed::isConnected);
+    long before = trades.get();
+    long start = System.nanoTime();
+    TimeUnit.SECONDS.sleep(seconds);
+    double rate = (trades.get() - before) / ((System.nanoTime() - start) / 1e9);
+    await(feed.stop());
+    return rate;
+  }
+
+  double directXadd(String exchange, int entries) throws Exception {
+    List<Request> all = new ArrayList<>(entries);
+    long now = System.currentTimeMillis();
+    for (int i = 0; i < entries; i++) {
+      TradeRecord t = new TradeRecord(exchange, INSTRUMENTS.get(i % 2), "t" + i, i, new BigDecimal("97000.5"),
+        BigDecimal.TEN, "buy", now);
+      all.add(GroupConsumer.xadd(Streams.key(exchange, Streams.TRADES, t.instrument()), 1_000_000, t.toFields(now)));
+    }
+    long start = System.nanoTime();
+    int batch = 200;
+    List<Future<List<CommandResult>>> inFlight = new ArrayList<>();
+    for (int from = 0; from < entries; from += batch) {
+      inFlight.add(redis.pipeline(all.subList(from, Math.min(entries, from + batch)), false));
+      if (inFlight.size() == 4) {
+        await(Future.all(inFlight));
+        inFlight.clear();
+      }
+    }
+    await(Future.all(inFlight));
+    return entries / ((System.nanoTime() - start) / 1e9);
+  }
+
+  /** 2. End-to-end latency at a fixed rate: exchange send timestamp → XADD acknowledged. */
+  private void latency(int rate, int seconds) throws Exception {
+    int port = BenchSupport.freePort();
+    Process exchange = BenchSupport.startExchange(dir, port, rate, INSTRUMENTS);
+    try {
+      String name = "latency" + System.currentTimeMillis();
+      TradeKit kit = await(TradeKit.start(vertx, pipelineConfig(name, port, true, false, false)));
+      TimeUnit.SECONDS.sleep(seconds);
+      await(kit.stop());
+      Timer timer = KitMetrics.registry().find("tradekit.receiver.e2e.latency").tag("service", "receiver-" + name).timer();
+      JsonObject lat = new JsonObject().put("ratePerSecond", rate).put("count", timer.count())
+        .put("maxMs", timer.max(TimeUnit.MILLISECONDS));
+      for (ValueAtPercentile v : timer.takeSnapshot().percentileValues()) {
+        lat.put("p" + (v.percentile() * 100), v.value(TimeUnit.MILLISECONDS));
+      }
+      results.put("latency", lat);
+      row("2 latency @" + rate + "/s p50 / p99 / p99.9 / max, ms", Double.NaN, String.format(Locale.ROOT, "%.1f / %.1f / %.1f / %.1f",
+        lat.getDouble("p50.0"), lat.getDouble("p99.0"), lat.getDouble("p99.9"), lat.getDouble("maxMs")));
+    } finally {
+      BenchSupport.stop(exchange);
+    }
+  }
+
+  /** 3. Persistence: streams → distributor → PostgreSQL, against a direct bulk UNNEST insert. */
+  private void persistence(int rows) throws Exception {
+    String name = "persist" + System.currentTimeMillis();
+    directXadd(name, rows);
+    long start = System.nanoTime();
+    TradeKit kit = await(TradeKit.start(vertx, pipelineConfig(name, 0, false, true, false)));
+    BenchSupport.waitUntil(600_000, "all rows persisted", () -> {
+      try {
+        return await(pg.query("SELECT count(*) FROM trades WHERE exchange = $1", Tuple.of(name), true)).iterator().next().getLong(0) >= rows;
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    double rate = rows / ((System.nanoTime() - start) / 1e9);
+    await(kit.stop());
+    String table = "trades_ceiling_" + System.currentTimeMillis();
+    await(pg.query("CREATE TABLE " + table + " (LIKE trades INCLUDING ALL)", Tuple.tuple(), false));
+    List<Object[]> data = new ArrayList<>(rows);
+    Instant ts = Instant.now();
+    for (int i = 0; i < rows; i++) {
+      data.add(new Object[] {name, INSTRUMENTS.get(i % 2), "t" + i, (long) i, "97000.5", "10", "buy",
+        java.time.OffsetDateTime.ofInstant(ts, java.time.ZoneOffset.UTC)});
+    }
+    BulkUpsert spec = BulkUpsert.into(table).column("exchange", "text").column("instrument", "text").column("trade_id", "text")
+      .column("trade_seq", "bigint").column("price", "numeric").column("amount", "numeric").column("direction", "text")
+      .column("ts", "timestamptz").onConflict("exchange", "instrument", "trade_id").batchSize(500);
+    long ceilingStart = System.nanoTime();
+    await(pg.bulkUpsert(spec, data, r -> r));
+    double ceiling = rows / ((System.nanoTime() - ceilingStart) / 1e9);
+    await(pg.query("DROP TABLE " + table, Tuple.tuple(), false));
+    results.put("persistence", new JsonObject().put("rows", rows).put("rowsPerSecond", Math.round(rate))
+      .put("directBulkInsertRowsPerSecond", Math.round(ceiling)).put("ratio", rate / ceiling));
+    row("3 persistence (streams→distributor×2→PG), rows/s", rate, "");
+    row("  ceiling: direct bulk UNNEST insert (500/batch), rows/s", ceiling, String.format(Locale.ROOT, "ratio %.2f", rate / ceiling));
+  }
+
+  /** 4. Stall recovery: detection time and time to first message after each induced stall. */
+  private void stalls(int trials) throws Exception {
+    int port = BenchSupport.freePort();
+    Process exchange = BenchSupport.startExchange(dir, port, 500, INSTRUMENTS);
+    long heartbeatMs = 500;
+    int k = 3;
+    long stallMs = 2_500;
+    try {
+      AtomicLong disconnectNanos = new AtomicLong();
+      AtomicLong lastMessageNanos = new AtomicLong();
+      FeedClient feed = new FeedClient(vertx, new FeedOptions().setName("bench-stall").setUrl("ws://127.0.0.1:" + port + "/ws/api/v2")
+        .setChannels(INSTRUMENTS.stream().map(i -> "trades." + i + ".100ms").toList()).setHeartbeatIntervalMs(heartbeatMs)
+        .setStallFactor(k).setReconnectMinMs(20).setReconnectMaxMs(100));
+      feed.handler(batch -> {
+        lastMessageNanos.set(System.nanoTime());
+        return Future.succeededFuture();
+      }).connectionHandler(up -> {
+        if (!up) {
+          disconnectNanos.set(System.nanoTime());
+        }
+      });
+      await(feed.start());
+      BenchSupport.waitUntil(10_000, "feed connected", feed::isConnected);
+      List<Long> detection = new ArrayList<>();
+      List<Long> recovery = new ArrayList<>();
+      for (int i = 0; i < trials; i++) {
+        BenchSupport.waitUntil(10_000, "data flowing", () -> System.nanoTime() - lastMessageNanos.get() < 200_000_000L);
+        disconnectNanos.set(0);
+        long injected = System.nanoTime();
+        BenchSupport.fault(port, new JsonObject().put("type", "stall").put("durationMs", stallMs));
+        BenchSupport.waitUntil(10_000, "stall detected", () -> disconnectNanos.get() != 0);
+        detection.add(TimeUnit.NANOSECONDS.toMillis(disconnectNanos.get() - injected));
+        long faultEnd = injected + TimeUnit.MILLISECONDS.toNanos(stallMs);
+        BenchSupport.waitUntil(10_000, "data after the stall", () -> lastMessageNanos.get() > faultEnd);
+        recovery.add(TimeUnit.NANOSECONDS.toMillis(lastMessageNanos.get() - faultEnd));
+      }
+      await(feed.stop());
+      long bound = heartbeatMs * k;
+      JsonObject s = new JsonObject().put("trials", trials).put("heartbeatIntervalMs", heartbeatMs).put("k", k)
+        .put("boundMs", bound + 250)
+        .put("detectionMs", new JsonObject().put("min", BenchSupport.percentile(detection, 0)).put("median", BenchSupport.percentile(detection, 0.5))
+          .put("max", BenchSupport.percentile(detection, 1)))
+        .put("firstMessageAfterFaultMs", new JsonObject().put("min", BenchSupport.percentile(recovery, 0))
+          .put("median", BenchSupport.percentile(recovery, 0.5)).put("max", BenchSupport.percentile(recovery, 1)));
+      results.put("stallRecovery", s);
+      row("4 stall detection min/median/max, ms (k×interval=" + bound + ")", Double.NaN, String.format(Locale.ROOT, "%.0f / %.0f / %.0f",
+        BenchSupport.percentile(detection, 0), BenchSupport.percentile(detection, 0.5), BenchSupport.percentile(detection, 1)));
+      row("  first message after fault end min/median/max, ms", Double.NaN, String.format(Locale.ROOT, "%.0f / %.0f / %.0f",
+        BenchSupport.percentile(recovery, 0), BenchSupport.percentile(recovery, 0.5), BenchSupport.percentile(recovery, 1)));
+    } finally {
+      BenchSupport.stop(exchange);
+    }
+  }
+
+  void row(String what, double value, String note) {
+    table.add(new String[] {what, Double.isNaN(value) ? "" : String.format(Locale.ROOT, "%,.0f", value), note});
+  }
+
+  private void report() throws Exception {
+    String machine = Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.name") + " "
+      + System.getProperty("os.arch") + ", Java " + System.getProperty("java.version");
+    results.put("machine", machine).put("date", Instant.now().toString());
+    System.out.println("tradekit pipeline benchmark — " + machine + ", " + Instant.now());
+    System.out.printf(Locale.ROOT, "%-60s %14s  %s%n", "measure", "value", "note");
+    for (String[] r : table) {
+      System.out.printf(Locale.ROOT, "%-60s %14s  %s%n", r[0], r[1], r[2]);
+    }
+    Files.writeString(dir.resolve("pipeline.json"), results.encodePrettily());
+    System.out.println("written: " + dir.resolve("pipeline.json").toAbsolutePath());
+  }
+}
