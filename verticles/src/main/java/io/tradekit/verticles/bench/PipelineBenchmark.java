@@ -114,7 +114,7 @@ public final class PipelineBenchmark {
         .put("uses", new JsonArray().add("redis")).put("stopTimeoutMs", 30_000)
         .put("dependsOn", distributor ? new JsonArray().add("distributor") : new JsonArray())
         .put("config", new JsonObject().put("exchange", exchange).put("instruments", instruments).put("kinds", new JsonArray().add("trades"))
-          .put("feed", new JsonObject().put("url", "ws://127.0.0.1:" + exchangePort + "/ws/api/v2").put("heartbeatIntervalMs", 1_000)
+          .put("feed", new JsonObject().put("url", "ws://127.0.0.1:" + exchangePort + "/ws/api/v2").put("heartbeatIntervalMs", 10_000)
             .put("queueCapacity", 100_000))));
     }
     return new JsonObject().put("admin", new JsonObject().put("enabled", false))
@@ -180,7 +180,7 @@ public final class PipelineBenchmark {
       java.net.http.HttpResponse.BodyHandlers.discarding());
     AtomicLong trades = new AtomicLong();
     FeedClient feed = new FeedClient(vertx, new FeedOptions().setName("bench-read").setUrl("ws://127.0.0.1:" + port + "/ws/api/v2")
-      .setChannels(INSTRUMENTS.stream().map(i -> "trades." + i + ".100ms").toList()).setHeartbeatIntervalMs(1_000)
+      .setChannels(INSTRUMENTS.stream().map(i -> "trades." + i + ".100ms").toList()).setHeartbeatIntervalMs(10_000)
       .setQueueCapacity(100_000));
     feed.handler(batch -> {
       batch.forEach(m -> trades.addAndGet(((JsonArray) m.data()).size()));

@@ -43,7 +43,7 @@ final class PipelineBenchmarkConfig {
           .put("dependsOn", new JsonArray().add("distributor")).put("uses", new JsonArray().add("redis")).put("stopTimeoutMs", 30_000)
           .put("config", new JsonObject().put("exchange", exchange).put("instruments", instruments)
             .put("kinds", new JsonArray().add("trades"))
-            .put("feed", new JsonObject().put("url", "ws://127.0.0.1:" + exchangePort + "/ws/api/v2").put("heartbeatIntervalMs", 1_000)))));
+            .put("feed", new JsonObject().put("url", "ws://127.0.0.1:" + exchangePort + "/ws/api/v2").put("heartbeatIntervalMs", 10_000)))));
   }
 
   long acceptedEntries(Vertx vertx, String exchange) throws Exception {

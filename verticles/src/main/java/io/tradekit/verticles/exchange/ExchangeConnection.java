@@ -72,7 +72,17 @@ final class ExchangeConnection {
 
   /** @return whether data may be written now: open, not stalled, and the write queue has room */
   boolean writable() {
-    return !closed && !faults.isActive(Fault.Type.STALL) && !ws.writeQueueFull();
+    if (closed || faults.isActive(Fault.Type.STALL)) {
+      return false;
+    }
+    try {
+      return !ws.writeQueueFull();
+    } catch (IllegalStateException closedUnderUs) {
+      // The peer closed and our close handler has not run yet: treat as closed, do not throw
+      // from a generator timer (that would fail the whole exchange service).
+      closed = true;
+      return false;
+    }
   }
 
   /** Closes the TCP connection without a WebSocket close frame, as a dead network would. */
@@ -121,7 +131,11 @@ final class ExchangeConnection {
   }
 
   private void write(String frame) {
-    ws.writeTextMessage(frame).onFailure(e -> LOG.debug("event=exchange.write.failed id={} error={}", id, e.toString()));
+    try {
+      ws.writeTextMessage(frame).onFailure(e -> LOG.debug("event=exchange.write.failed id={} error={}", id, e.toString()));
+    } catch (IllegalStateException closedUnderUs) {
+      closed = true;
+    }
   }
 
   /** Sends one malformed frame; the kind rotates so a client sees every sort of junk. */
@@ -132,7 +146,12 @@ final class ExchangeConnection {
     String channel = subscriptions.isEmpty() ? "trades.UNKNOWN.100ms" : subscriptions.keySet().iterator().next();
     int kind = garbageRound++ % 5;
     if (kind == 4) {
-      ws.writeBinaryMessage(Buffer.buffer(new byte[] {(byte) 0xde, (byte) 0xad, 0, (byte) 0xbe, (byte) 0xef}));
+      try {
+        ws.writeBinaryMessage(Buffer.buffer(new byte[] {(byte) 0xde, (byte) 0xad, 0, (byte) 0xbe, (byte) 0xef}));
+      } catch (IllegalStateException closedUnderUs) {
+        closed = true;
+        return;
+      }
     } else {
       write(Garbage.frame(kind, channel));
     }
