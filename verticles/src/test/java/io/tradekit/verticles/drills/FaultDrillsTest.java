@@ -129,6 +129,83 @@ class FaultDrillsTest {
       .eventually(fx::close)).onComplete(ctx.succeedingThenComplete());
   }
 
+  @Test
+  void redisStoppedForFiveSecondsDuringIngestLosesNothingAccepted(Vertx vertx, VertxTestContext ctx,
+                                                                  @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    String instrument = "DI" + UUID.randomUUID().toString().substring(0, 6).toUpperCase() + "-PERPETUAL";
+    int redisPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      redisPort = s.getLocalPort();
+    }
+    // Append-only file with fsync on every write: a restarted Redis still holds what it acknowledged.
+    redis.embedded.RedisServer server = redis.embedded.RedisServer.newRedisServer().bind("127.0.0.1").port(redisPort)
+      .setting("appendonly yes").setting("appendfsync always").setting("dir " + dir).build();
+    SimulatedExchange exchange = new SimulatedExchange(new SimulatedExchangeOptions().setInstruments(List.of(instrument))
+      .setTradesPerSecond(2_000).setMinHeartbeatIntervalMs(100));
+    String stream = Streams.key("deribit", Streams.TRADES, instrument);
+    List<String> failures = new CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer(LifecycleEvents.ADDRESS, m -> {
+      if ("service.failed".equals(m.body().getString("event"))) {
+        failures.add(m.body().encode());
+      }
+    });
+    vertx.<Void>executeBlocking(() -> {
+      server.start();
+      return null;
+    }, false).compose(v -> exchange.start(vertx)).compose(port -> {
+      JsonObject receiver = new JsonObject().put("name", "receiver").put("verticle", ReceiverService.class.getName())
+        .put("uses", new JsonArray().add("redis")).put("stopTimeoutMs", 30_000)
+        .put("config", new JsonObject().put("instruments", new JsonArray().add(instrument)).put("kinds", new JsonArray().add("trades"))
+          .put("retryMaxMs", 500)
+          .put("feed", new JsonObject().put("url", "ws://127.0.0.1:" + port + "/ws/api/v2").put("heartbeatIntervalMs", 1_000)));
+      JsonObject config = PipelineAccess.config(receiver);
+      config.put("devServices", new JsonObject().put("enabled", false));
+      config.getJsonObject("resources").remove("postgres");
+      config.getJsonObject("resources").put("redis", new JsonObject().put("type", "redis")
+        .put("options", new JsonObject().put("endpoints", new JsonArray().add("redis://127.0.0.1:" + redisPort)))
+        .put("breaker", new JsonObject().put("resetTimeoutMs", 500)));
+      return TradeKit.start(vertx, config);
+    }).compose(kit -> {
+      io.tradekit.redis.RedisResource check = (io.tradekit.redis.RedisResource) io.tradekit.resource.ResourceFactories.create(vertx,
+        "drill-check", new JsonObject().put("type", "redis").put("options", new JsonObject()
+          .put("endpoints", new JsonArray().add("redis://127.0.0.1:" + redisPort))), "test");
+      return check.open()
+        .compose(v -> PipelineAccess.eventually(vertx, 20_000, () -> xlen(check, stream).map(n -> n > 1_000)))
+        .compose(v -> vertx.<Void>executeBlocking(() -> {
+          server.stop();
+          return null;
+        }, false))
+        .compose(v -> vertx.timer(5_000))
+        .compose(v -> vertx.<Void>executeBlocking(() -> {
+          server.start();
+          return null;
+        }, false))
+        .compose(v -> exchange.injectFault(io.tradekit.verticles.exchange.Fault.silence("trades." + instrument + ".100ms", 600_000)))
+        .compose(v -> {
+          long sent = exchange.tradesSent();
+          return PipelineAccess.eventually(vertx, 60_000, () -> xlen(check, stream).map(n -> n >= sent)).map(x -> sent);
+        })
+        .compose(sent -> kit.stop().compose(code -> xlen(check, stream).map(stored -> {
+          ctx.verify(() -> {
+            assertThat(code).isZero();
+            assertThat(stored).as("every trade sent is in its stream after the outage").isEqualTo(sent);
+            assertThat(failures).as("no service failed").isEmpty();
+          });
+          return null;
+        })))
+        .eventually(check::close);
+    }).eventually(exchange::stop)
+      .eventually(() -> vertx.executeBlocking(() -> {
+        server.stop();
+        return null;
+      }, false))
+      .onComplete(ctx.succeedingThenComplete());
+  }
+
+  private static Future<Long> xlen(io.tradekit.redis.RedisResource redis, String stream) {
+    return redis.send(Request.cmd(Command.XLEN).arg(stream), true).map(r -> r.toLong());
+  }
+
   /** Pipelined in chunks: the client's waiting queue is bounded (2048 by default). */
   private static Future<Void> writeAll(PipelineAccess fx, List<Request> entries) {
     Future<Void> chain = Future.succeededFuture();
