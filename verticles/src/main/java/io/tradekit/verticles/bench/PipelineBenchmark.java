@@ -118,7 +118,8 @@ public final class PipelineBenchmark {
       services.add(new JsonObject().put("name", "distributor").put("verticle", "io.tradekit.verticles.distributor.DistributorService")
         .put("instances", 2).put("uses", new JsonArray().add("postgres").add("redis")).put("stopTimeoutMs", 30_000)
         .put("dependsOn", analyzer ? new JsonArray().add("analyzer") : new JsonArray())
-        .put("config", new JsonObject().put("exchange", exchange).put("instruments", instruments).put("blockMs", 200)));
+        .put("config", new JsonObject().put("exchange", exchange).put("instruments", instruments).put("blockMs", 200)
+          .put("batchSize", Integer.getInteger("bench.distributorBatch", 500))));
     }
     if (receiver) {
       services.add(new JsonObject().put("name", "receiver-" + exchange).put("verticle", "io.tradekit.verticles.receiver.ReceiverService")
