@@ -87,9 +87,17 @@ public final class ConfigLoader {
     if (source >= 0) {
       what = what.substring(0, source);
     }
-    int quote = what.indexOf('(');
-    if (what.startsWith("Unexpected character") && quote > 0) {
-      what = what.substring(0, quote).trim();
+    // Parser messages quote the offending input ("Unrecognized token 'hunter2'", "Unexpected
+    // character ('p' ...)"): keep only the kind of problem, before any quoted source text.
+    for (int i = 0; i < what.length(); i++) {
+      char c = what.charAt(i);
+      if (c == '\'' || c == '"' || c == '(') {
+        what = what.substring(0, i).trim();
+        break;
+      }
+    }
+    while (what.endsWith(":")) {
+      what = what.substring(0, what.length() - 1).trim();
     }
     if (what.length() > 120) {
       what = what.substring(0, 120) + "...";

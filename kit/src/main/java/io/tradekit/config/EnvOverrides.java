@@ -18,7 +18,8 @@ import java.util.TreeMap;
  * in the file). Array elements are addressed by index or by their {@code name} field
  * ({@code TRADEKIT__SERVICES__JANITOR__ENABLED=true}). A value replacing an existing boolean,
  * number or string is converted to that type; otherwise {@code true}/{@code false}, numbers and
- * JSON objects/arrays are recognised and anything else is a string. Variables apply in sorted
+ * JSON objects/arrays are recognised and anything else is a string; a new secret key (per
+ * {@link SecretKeys}) always gets the literal string. Variables apply in sorted
  * order, so the result does not depend on the environment's iteration order.
  *
  * <p>Called by {@link ConfigLoader}; a pure function, any thread.
@@ -146,7 +147,9 @@ public final class EnvOverrides {
           + " from environment variable " + variable + ", got " + shown);
       }
     }
-    if (existing instanceof String) {
+    if (existing instanceof String || (existing == null && SecretKeys.isSecret(key))) {
+      // A new secret stays the literal text: a password "0123" guessed as a number would be
+      // silently dropped by clients that read password properties as strings.
       return value;
     }
     return guess(value);

@@ -95,7 +95,7 @@ public final class ResourceRegistry {
     } catch (RuntimeException e) {
       open = Future.failedFuture(e);
     }
-    backOnContext(open).onComplete(ar -> {
+    backOnContext(boundedByDeadline(resource, open, startNanos, waitMs)).onComplete(ar -> {
       if (ar.succeeded()) {
         done.complete();
         return;
@@ -109,6 +109,31 @@ public final class ResourceRegistry {
       }
       vertx.setTimer(delayMs, t -> attempt(resource, startNanos, waitMs, minMs, maxMs,
         Math.min(maxMs, nextDelayMs * 2), done));
+    });
+  }
+
+  /**
+   * An open that never answers (a black-holed host: no refusal, no reply) must not outlive the
+   * wait, or start-up hangs past its deadline. If it answers after the registry gave up, the
+   * resource is closed again, since the registry will never close what it did not record as open.
+   */
+  private static Future<Void> boundedByDeadline(Resource resource, Future<Void> open, long startNanos, long waitMs) {
+    if (waitMs <= 0) {
+      return open; // one attempt, bounded only by the client's own connect timeout
+    }
+    long remainingMs = Math.max(1, waitMs - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+    return open.timeout(remainingMs, TimeUnit.MILLISECONDS).recover(err -> {
+      if (open.failed()) {
+        return Future.failedFuture(open.cause());
+      }
+      open.onSuccess(v -> {
+        try {
+          resource.close();
+        } catch (RuntimeException ignored) {
+          // nothing more to do for a resource nobody uses
+        }
+      });
+      return Future.failedFuture(new IllegalStateException("open did not complete within " + remainingMs + " ms"));
     });
   }
 

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -17,132 +19,154 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/** The config pipeline: file through Vert.x Config, then environment overrides, then secret files. */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
 class ConfigLoaderTest {
 
+  private static final String FAKE_PASSWORD = "hunter2-Sup3rS3cret";
+
   @TempDir
   Path dir;
 
-  private static JsonObject sample() {
-    return new JsonObject()
-      .put("admin", new JsonObject().put("port", 8080))
-      .put("startup", new JsonObject().put("resourceWaitMs", 30_000))
-      .put("services", new JsonArray()
-        .add(new JsonObject().put("name", "receiver").put("enabled", true))
-        .add(new JsonObject().put("name", "janitor").put("enabled", false)));
+  private Path write(String name, String content) throws IOException {
+    Path file = dir.resolve(name);
+    Files.writeString(file, content, StandardCharsets.UTF_8);
+    return file;
   }
 
   @Test
-  void readsFileThenAppliesEnvironmentOverridesCaseInsensitively(Vertx vertx, VertxTestContext ctx) throws Exception {
-    Path file = dir.resolve("config.json");
-    Files.writeString(file, sample().encodePrettily());
-    Map<String, String> env = Map.of(
-      "TRADEKIT__ADMIN__PORT", "9090",
-      "TRADEKIT__STARTUP__RESOURCEWAITMS", "500",
-      "TRADEKIT__SERVICES__JANITOR__ENABLED", "true",
-      "TRADEKIT__SERVICES__0__ENABLED", "false",
-      "TRADEKIT__SHUTDOWN__DRAINDELAYMS", "250",
-      "OTHER__ADMIN__PORT", "1");
-    ConfigLoader.load(vertx, file.toString(), env).onComplete(ctx.succeeding(json -> ctx.verify(() -> {
-      assertThat(json.getJsonObject("admin").getValue("port")).isEqualTo(9090L);
-      assertThat(json.getJsonObject("startup").getLong("resourceWaitMs")).isEqualTo(500L);
-      assertThat(json.getJsonArray("services").getJsonObject(1).getBoolean("enabled")).isTrue();
-      assertThat(json.getJsonArray("services").getJsonObject(0).getBoolean("enabled")).isFalse();
-      assertThat(json.getJsonObject("shutdown").getLong("draindelayms")).as("absent keys are created lower-case").isEqualTo(250L);
+  void loadsFileThroughVertxConfig(Vertx vertx, VertxTestContext ctx) throws IOException {
+    Path file = write("config.json", "{\"admin\":{\"port\":9090},\"startup\":{\"resourceWaitMs\":1234}}");
+    ConfigLoader.load(vertx, file.toString(), Map.of()).onComplete(ctx.succeeding(json -> ctx.verify(() -> {
+      assertThat(json.getJsonObject("admin").getInteger("port")).isEqualTo(9090);
+      assertThat(json.getJsonObject("startup").getLong("resourceWaitMs")).isEqualTo(1234L);
       ctx.completeNow();
     })));
   }
 
   @Test
-  void overridesNeverMutateTheCallersConfig() {
-    JsonObject original = sample();
-    JsonObject before = original.copy();
-    JsonObject result = EnvOverrides.apply(original, Map.of("TRADEKIT__ADMIN__PORT", "1"));
-    assertThat(original).isEqualTo(before);
-    assertThat(result.getJsonObject("admin").getValue("port")).isEqualTo(1L);
-  }
-
-  @Test
-  void wrongTypeFromEnvironmentNamesVariableAndKey(Vertx vertx, VertxTestContext ctx) {
-    ConfigLoader.load(vertx, sample(), Map.of("TRADEKIT__ADMIN__PORT", "abc"))
-      .onComplete(ctx.failing(err -> ctx.verify(() -> {
-        assertThat(err).isInstanceOf(ConfigException.class)
-          .hasMessage("admin.port: expected an integer from environment variable TRADEKIT__ADMIN__PORT, got \"abc\"");
-        ctx.completeNow();
-      })));
-  }
-
-  @Test
-  void secretValueFromEnvironmentNeverAppearsInErrors(Vertx vertx, VertxTestContext ctx) {
-    JsonObject config = new JsonObject().put("redis", new JsonObject().put("password", new JsonObject()));
-    ConfigLoader.load(vertx, config, Map.of("TRADEKIT__REDIS__PASSWORD__X__Y", "hunter2"))
-      .onComplete(ar -> ctx.verify(() -> {
-        if (ar.failed()) {
-          assertThat(ar.cause().getMessage()).doesNotContain("hunter2");
-        }
-        ConfigLoader.load(vertx, new JsonObject().put("api", new JsonObject().put("tokenTtl", 5)),
-          Map.of("TRADEKIT__API__TOKENTTL", "s3cr3t-value")).onComplete(ctx.failing(err -> ctx.verify(() -> {
-            assertThat(err.getMessage()).contains("api.tokenTtl").doesNotContain("s3cr3t-value");
-            ctx.completeNow();
-          })));
-      }));
-  }
-
-  @Test
-  void unknownArrayElementNamesTheVariable(Vertx vertx, VertxTestContext ctx) {
-    ConfigLoader.load(vertx, sample(), Map.of("TRADEKIT__SERVICES__GHOST__ENABLED", "true"))
-      .onComplete(ctx.failing(err -> ctx.verify(() -> {
-        assertThat(err).hasMessageContaining("services").hasMessageContaining("TRADEKIT__SERVICES__GHOST__ENABLED")
-          .hasMessageContaining("no element has that index or name");
-        ctx.completeNow();
-      })));
-  }
-
-  @Test
-  void secretFilesReplaceTheirKeyAndStripTheTrailingNewline(Vertx vertx, VertxTestContext ctx) throws Exception {
-    Path secret = dir.resolve("pg_password");
-    Files.writeString(secret, "correct horse\n");
-    JsonObject config = new JsonObject().put("resources", new JsonObject().put("postgres", new JsonObject()
-      .put("connect", new JsonObject().put("user", "tradekit").put("passwordFile", secret.toString()))));
-    ConfigLoader.load(vertx, config, Map.of()).onComplete(ctx.succeeding(json -> ctx.verify(() -> {
-      JsonObject connect = json.getJsonObject("resources").getJsonObject("postgres").getJsonObject("connect");
-      assertThat(connect.getString("password")).isEqualTo("correct horse");
-      assertThat(connect.containsKey("passwordFile")).isFalse();
-      assertThat(ConfigLoader.redactedForLog(json).encode()).doesNotContain("correct horse");
+  void missingFileFailsNamingThePath(Vertx vertx, VertxTestContext ctx) {
+    String missing = dir.resolve("nope/absent.json").toString();
+    ConfigLoader.load(vertx, missing, Map.of()).onComplete(ctx.failing(err -> ctx.verify(() -> {
+      assertThat(err).isInstanceOf(ConfigException.class);
+      assertThat(err.getMessage()).contains(missing).doesNotContain("\n");
       ctx.completeNow();
     })));
   }
 
   @Test
-  void missingSecretFileNamesKeyAndPath(Vertx vertx, VertxTestContext ctx) {
-    String missing = dir.resolve("nope").toString();
-    JsonObject config = new JsonObject().put("redis", new JsonObject().put("options",
-      new JsonObject().put("passwordFile", missing)));
-    ConfigLoader.load(vertx, config, Map.of()).onComplete(ctx.failing(err -> ctx.verify(() -> {
-      assertThat(err).isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith("redis.options.passwordFile: cannot read secret file " + missing);
-      ctx.completeNow();
-    })));
+  void invalidJsonFailsWithOneLineNamingFileAndPositionButNotTheContent(Vertx vertx, VertxTestContext ctx) throws IOException {
+    // A missing comma on line 3: the parser reports the position; the content must not leak.
+    Path file = write("broken.json", "{\n  \"db\": {\"password\": \"" + FAKE_PASSWORD + "\"\n  \"user\": \"trader\"}\n}\n");
+    expectInvalidJson(vertx, ctx, file, "line 3");
   }
 
   @Test
-  void missingConfigFileIsAConfigError(Vertx vertx, VertxTestContext ctx) {
-    ConfigLoader.load(vertx, dir.resolve("absent.json").toString(), Map.of())
-      .onComplete(ctx.failing(err -> ctx.verify(() -> {
-        assertThat(err).isInstanceOf(ConfigException.class).hasMessageContaining("config file not found").hasMessageContaining("absent.json");
-        ctx.completeNow();
-      })));
+  void invalidJsonWithAnUnquotedSecretDoesNotLeakIt(Vertx vertx, VertxTestContext ctx) throws IOException {
+    // Jackson names an unrecognized token in its message ("Unrecognized token 'hunter2...'").
+    Path file = write("unquoted.json", "{\n  \"password\": " + FAKE_PASSWORD + "\n}\n");
+    expectInvalidJson(vertx, ctx, file, "line 2");
   }
 
   @Test
-  void invalidJsonNamesFileAndPositionButNotItsContent(Vertx vertx, VertxTestContext ctx) throws Exception {
-    Path file = dir.resolve("broken.json");
-    Files.writeString(file, "{\n  \"password\": \"hunter2\",\n  \"admin\": { port: 1 }\n}\n");
+  void invalidJsonWithAnUnterminatedSecretDoesNotLeakIt(Vertx vertx, VertxTestContext ctx) throws IOException {
+    Path file = write("unterminated.json", "{\"password\": \"" + FAKE_PASSWORD);
+    expectInvalidJson(vertx, ctx, file, "line 1");
+  }
+
+  private void expectInvalidJson(Vertx vertx, VertxTestContext ctx, Path file, String line) {
     ConfigLoader.load(vertx, file.toString(), Map.of()).onComplete(ctx.failing(err -> ctx.verify(() -> {
       assertThat(err).isInstanceOf(ConfigException.class);
-      assertThat(err.getMessage()).startsWith(file.toString()).contains("line 3").doesNotContain("hunter2").doesNotContain("\n");
+      assertThat(err.getMessage())
+        .contains(file.toString())
+        .contains(line).containsPattern("column \\d+")
+        .doesNotContain("\n")
+        .doesNotContain(FAKE_PASSWORD).doesNotContain("hunter2");
+      assertThat(err.getCause()).as("no cause that could carry the content").isNull();
       ctx.completeNow();
     })));
+  }
+
+  @Test
+  void secretFileReplacesFileKeyWithContentWithoutTrailingNewline(Vertx vertx, VertxTestContext ctx) throws IOException {
+    Path secret = write("pg-password", FAKE_PASSWORD + "\n");
+    JsonObject config = new JsonObject().put("resources", new JsonObject().put("postgres", new JsonObject()
+      .put("connect", new JsonObject().put("user", "trader").put("passwordFile", secret.toString()))));
+    JsonObject original = config.copy();
+    ConfigLoader.load(vertx, config, Map.of()).onComplete(ctx.succeeding(json -> ctx.verify(() -> {
+      JsonObject connect = json.getJsonObject("resources").getJsonObject("postgres").getJsonObject("connect");
+      assertThat(connect.getString("password")).isEqualTo(FAKE_PASSWORD);
+      assertThat(connect.containsKey("passwordFile")).isFalse();
+      assertThat(connect.getString("user")).isEqualTo("trader");
+      assertThat(config).as("input not mutated").isEqualTo(original);
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void secretFileInsideArrayElementIsResolved(Vertx vertx, VertxTestContext ctx) throws IOException {
+    Path secret = write("token", "tok-123\r\n");
+    JsonObject config = new JsonObject().put("services", new JsonArray()
+      .add(new JsonObject().put("name", "a").put("tokenFile", secret.toString())));
+    ConfigLoader.load(vertx, config, Map.of()).onComplete(ctx.succeeding(json -> ctx.verify(() -> {
+      JsonObject service = json.getJsonArray("services").getJsonObject(0);
+      assertThat(service.getString("token")).isEqualTo("tok-123");
+      assertThat(service.containsKey("tokenFile")).isFalse();
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void missingSecretFileFailsNamingKeyPathAndFile(Vertx vertx, VertxTestContext ctx) {
+    String missing = dir.resolve("no-such-secret").toString();
+    JsonObject config = new JsonObject().put("resources", new JsonObject().put("postgres", new JsonObject()
+      .put("connect", new JsonObject().put("user", "trader").put("password", FAKE_PASSWORD)
+        .put("passwordFile", missing))));
+    ConfigLoader.load(vertx, config, Map.of()).onComplete(ctx.failing(err -> ctx.verify(() -> {
+      assertThat(err).isInstanceOf(ConfigException.class);
+      assertThat(((ConfigException) err).path()).isEqualTo("resources.postgres.connect.passwordFile");
+      assertThat(err.getMessage()).contains("resources.postgres.connect.passwordFile").contains(missing)
+        .doesNotContain("\n").doesNotContain(FAKE_PASSWORD);
+      assertThat(err.getCause()).isNull();
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void environmentOverridesApplyToTheLoadedFile(Vertx vertx, VertxTestContext ctx) throws IOException {
+    Path file = write("config.json", "{\"startup\":{\"resourceWaitMs\":1000}}");
+    ConfigLoader.load(vertx, file.toString(), Map.of("TRADEKIT__STARTUP__RESOURCEWAITMS", "2500"))
+      .onComplete(ctx.succeeding(json -> ctx.verify(() -> {
+        assertThat(json.getJsonObject("startup").getValue("resourceWaitMs")).isEqualTo(2500L);
+        ctx.completeNow();
+      })));
+  }
+
+  @Test
+  void environmentCoercionErrorFailsTheLoad(Vertx vertx, VertxTestContext ctx) {
+    JsonObject config = new JsonObject().put("admin", new JsonObject().put("port", 8080));
+    ConfigLoader.load(vertx, config, Map.of("TRADEKIT__ADMIN__PORT", "abc"))
+      .onComplete(ctx.failing(err -> ctx.verify(() -> {
+        assertThat(err).isInstanceOf(ConfigException.class);
+        assertThat(err.getMessage()).startsWith("admin.port:").contains("TRADEKIT__ADMIN__PORT");
+        ctx.completeNow();
+      })));
+  }
+
+  @Test
+  void redactedForLogHidesSecretsAndKeepsTheRest(Vertx vertx, VertxTestContext ctx) {
+    JsonObject config = new JsonObject()
+      .put("connect", new JsonObject().put("user", "trader").put("password", FAKE_PASSWORD))
+      .put("feeds", new JsonArray().add(new JsonObject().put("apiKey", "ak-1").put("token", "t-1").put("name", "deribit")));
+    JsonObject original = config.copy();
+    ctx.verify(() -> {
+      JsonObject redacted = ConfigLoader.redactedForLog(config);
+      assertThat(redacted.encode()).doesNotContain(FAKE_PASSWORD).doesNotContain("ak-1").doesNotContain("t-1")
+        .contains("trader").contains("deribit");
+      assertThat(redacted.getJsonObject("connect").getString("password")).isEqualTo(SecretKeys.REDACTED);
+      assertThat(config).isEqualTo(original);
+      ctx.completeNow();
+    });
   }
 }
