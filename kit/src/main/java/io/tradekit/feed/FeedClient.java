@@ -94,7 +94,9 @@ public final class FeedClient {
   /** Starts connecting in the background; completes at once (readiness reflects the connection). */
   public Future<Void> start() {
     context = vertx.getOrCreateContext();
-    client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(options.getMaxMessageBytes())
+    // closingTimeout 0: after our close frame is written, close TCP at once instead of waiting up to
+    // 10 s for the peer's reply (a stalled exchange never sends one; the socket would linger).
+    client = vertx.createWebSocketClient(new WebSocketClientOptions().setClosingTimeout(0).setMaxMessageSize(options.getMaxMessageBytes())
       .setMaxFrameSize(Math.min(options.getMaxMessageBytes(), 1024 * 1024)).setConnectTimeout((int) options.getConnectTimeoutMs()));
     queue = new DeliveryQueue(context, options.getQueueCapacity(), options.getOverflowPolicy(), options.getDeliveryBatchMax(),
       () -> metrics.drops.increment());
