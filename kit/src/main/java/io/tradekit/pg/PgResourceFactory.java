@@ -22,6 +22,10 @@ public final class PgResourceFactory implements ResourceFactory {
 
   public static final String DEFAULT_MIGRATION_LOCATION = "classpath:db/migration";
 
+  /** Startup parameters PgBouncer tracks per client, so it accepts them in the startup packet. */
+  static final java.util.Set<String> PGBOUNCER_STARTUP_PARAMETERS = java.util.Set.of("client_encoding", "datestyle",
+    "timezone", "standard_conforming_strings", "application_name");
+
   @Override
   public String type() {
     return PgResource.TYPE;
@@ -56,6 +60,16 @@ public final class PgResourceFactory implements ResourceFactory {
       // the client treats the proxy as a layer-7 proxy, and requests are not pipelined across
       // what may be different server connections.
       connect.setCachePreparedStatements(false).setUseLayer7Proxy(true).setPipeliningLimit(1);
+      // PgBouncer refuses startup parameters it does not track (1.18 rejects the client's default
+      // extra_float_digits and IntervalStyle unless ignore_startup_parameters lists them): send only
+      // the ones it accepts, keeping any the config set explicitly among them.
+      java.util.Map<String, String> accepted = new java.util.HashMap<>();
+      connect.getProperties().forEach((key, value) -> {
+        if (PGBOUNCER_STARTUP_PARAMETERS.contains(key.toLowerCase(java.util.Locale.ROOT))) {
+          accepted.put(key, value);
+        }
+      });
+      connect.setProperties(accepted);
     }
     return new PgResource(vertx, name, connect, pool, migrationsEnabled, locations, pgbouncer,
       new io.tradekit.resilience.ResilienceOptions(block));

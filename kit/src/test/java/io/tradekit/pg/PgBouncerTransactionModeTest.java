@@ -76,7 +76,6 @@ class PgBouncerTransactionModeTest {
       "pool_mode = transaction",
       "default_pool_size = 2",
       "max_client_conn = 50",
-      "ignore_startup_parameters = extra_float_digits,options",
       ""));
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.setPosixFilePermissions(ini, PosixFilePermissions.fromString("rw-r--r--"));
