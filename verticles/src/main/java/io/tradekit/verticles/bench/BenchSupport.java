@@ -7,17 +7,21 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -138,5 +142,65 @@ final class BenchSupport {
     Promise<Void> p = Promise.promise();
     vertx.setTimer(Math.max(1, ms), t -> p.complete());
     return p.future();
+  }
+
+  static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+
+  /**
+   * CPU time used so far by this JVM and by the PostgreSQL and Redis processes of the machine
+   * (read from /proc; zero where it cannot be read), in nanoseconds.
+   */
+  record CpuSample(long jvmNanos, long postgresNanos, long redisNanos) {
+
+    static CpuSample now() {
+      long jvm = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+      long[] ticks = new long[2];
+      try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
+        for (Path proc : procs) {
+          try {
+            String comm = Files.readString(proc.resolve("comm")).trim();
+            int slot = comm.startsWith("postgres") ? 0 : comm.startsWith("redis-server") ? 1 : -1;
+            if (slot >= 0) {
+              // Fields after "(comm) ": state is 0, utime 11, stime 12 (clock ticks).
+              String[] fields = Files.readString(proc.resolve("stat")).split("\\) ", 2)[1].split(" ");
+              ticks[slot] += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+            }
+          } catch (IOException | RuntimeException processGone) {
+            // The process ended between listing and reading: its time is no longer attributable.
+          }
+        }
+      } catch (IOException noProc) {
+        // Not Linux: only the JVM's own time is known.
+      }
+      long nanosPerTick = 1_000_000_000L / 100; // USER_HZ is 100 on Linux
+      return new CpuSample(jvm, ticks[0] * nanosPerTick, ticks[1] * nanosPerTick);
+    }
+
+    CpuSample minus(CpuSample o) {
+      return new CpuSample(jvmNanos - o.jvmNanos, postgresNanos - o.postgresNanos, redisNanos - o.redisNanos);
+    }
+
+    CpuSample plus(CpuSample o) {
+      return new CpuSample(jvmNanos + o.jvmNanos, postgresNanos + o.postgresNanos, redisNanos + o.redisNanos);
+    }
+
+    JsonObject perRowJson(double rows) {
+      return new JsonObject().put("jvm", round1(jvmNanos / 1e3 / rows)).put("postgres", round1(postgresNanos / 1e3 / rows))
+        .put("redis", round1(redisNanos / 1e3 / rows)).put("total", round1((jvmNanos + postgresNanos + redisNanos) / 1e3 / rows));
+    }
+
+    String perRowText(double rows) {
+      return String.format(Locale.ROOT, "%.1f / %.1f / %.1f (total %.1f)", jvmNanos / 1e3 / rows, postgresNanos / 1e3 / rows,
+        redisNanos / 1e3 / rows, (jvmNanos + postgresNanos + redisNanos) / 1e3 / rows);
+    }
+
+    private static double round1(double v) {
+      return Math.round(v * 10) / 10.0;
+    }
   }
 }
