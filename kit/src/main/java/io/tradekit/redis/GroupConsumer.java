@@ -28,7 +28,9 @@ import java.util.concurrent.TimeUnit;
  * entries another consumer left pending longer than {@code claimIdleMs} (XAUTOCLAIM), so a crashed
  * instance's batch is persisted by a live one. After a handler failure it re-reads its own pending
  * entries first. {@link #stop()} lets the in-flight batch finish, drains what is already in the
- * streams without blocking, then closes the connection. Runs on the context that called start().
+ * streams without blocking, then closes the connection; a read blocked in XREADGROUP BLOCK at that
+ * moment is ended at once with CLIENT UNBLOCK, so a stop never waits out {@code blockMs}. Runs on
+ * the context that called start().
  */
 public final class GroupConsumer {
 
@@ -51,6 +53,9 @@ public final class GroupConsumer {
   private final Promise<Void> stopped = Promise.promise();
   private Context context;
   private RedisConnection connection;
+  /** Redis's id of the dedicated connection (CLIENT ID), for CLIENT UNBLOCK; -1 when unknown. */
+  private long connectionClientId = -1;
+  private boolean blockedReadInFlight;
   private boolean stopping;
   private boolean readOwnPending = true;
   private boolean claimDue = true;
@@ -91,6 +96,14 @@ public final class GroupConsumer {
     stopping = true;
     if (claimTimer >= 0) {
       vertx.cancelTimer(claimTimer);
+    }
+    if (blockedReadInFlight && connectionClientId >= 0) {
+      // Ends the blocked read as if its BLOCK timed out (an empty reply): nothing delivered is
+      // lost, and the loop goes on to drain without blocking. Without this a stop waited up to
+      // blockMs (1 s by default) for a read that producers, already stopped, would never feed.
+      // If it fails, the read still ends by its own timeout.
+      redis.send(Request.cmd(Command.CLIENT).arg("UNBLOCK").arg(connectionClientId), true)
+        .onFailure(err -> LOG.debug("CLIENT UNBLOCK for consumer {} failed: {}", settings.consumer(), err.toString()));
     }
     return stopped.future();
   }
@@ -157,7 +170,9 @@ public final class GroupConsumer {
       request.arg("STREAMS");
       settings.streams().forEach(request::arg);
       settings.streams().forEach(s -> request.arg(id));
-      return conn.send(request).timeout(settings.commandTimeoutMs() + (block ? settings.blockMs() : 0), TimeUnit.MILLISECONDS);
+      blockedReadInFlight = block;
+      return conn.send(request).timeout(settings.commandTimeoutMs() + (block ? settings.blockMs() : 0), TimeUnit.MILLISECONDS)
+        .onComplete(ar -> blockedReadInFlight = false);
     }).map(StreamEntry::fromReadGroup);
   }
 
@@ -200,16 +215,26 @@ public final class GroupConsumer {
     if (connection != null) {
       return Future.succeededFuture(connection);
     }
-    return redis.client().connect().timeout(settings.commandTimeoutMs(), TimeUnit.MILLISECONDS).map(conn -> {
+    return redis.client().connect().timeout(settings.commandTimeoutMs(), TimeUnit.MILLISECONDS).compose(conn -> {
       connection = conn;
       conn.exceptionHandler(err -> dropConnection());
-      return conn;
+      return conn.send(Request.cmd(Command.CLIENT).arg("ID")).timeout(settings.commandTimeoutMs(), TimeUnit.MILLISECONDS)
+        .map(id -> {
+          connectionClientId = id.toLong();
+          return conn;
+        })
+        // Without the id a stop merely waits for the BLOCK to time out: not worth failing the read.
+        .otherwise(err -> {
+          connectionClientId = -1;
+          return conn;
+        });
     });
   }
 
   private void dropConnection() {
     RedisConnection conn = connection;
     connection = null;
+    connectionClientId = -1;
     if (conn != null) {
       conn.close();
     }

@@ -88,4 +88,45 @@ class GroupConsumerTest {
       ctx.completeNow();
     })));
   }
+
+  @Test
+  @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+  void stopEndsABlockedReadAtOnceInsteadOfWaitingOutItsBlockTime(Vertx vertx, VertxTestContext ctx) {
+    String stream = "kittest:group-block:" + System.nanoTime();
+    // BLOCK 60 s: a stop that waited for the read to time out would fail this test's 20 s limit.
+    GroupConsumer.Settings settings = new GroupConsumer.Settings("g", "blocked", List.of(stream), 10, 60_000, 60_000,
+      60_000, 10, 5_000);
+    List<String> handled = new ArrayList<>();
+    DevServices.acquire(vertx, new DevServicesOptions().setEnabled(true).setPostgresEnabled(false)).compose(lease -> {
+      RedisResource redis = (RedisResource) new RedisResourceFactory().create(vertx, "redis-block", new JsonObject()
+        .put("type", "redis").put("options", new JsonObject().put("endpoints", new JsonArray().add(lease.redisEndpoint()))),
+        "resources.redis-block");
+      GroupConsumer consumer = new GroupConsumer(vertx, redis, settings, entries -> {
+        entries.forEach(e -> handled.add(e.fields().get("n")));
+        return Future.succeededFuture();
+      });
+      return redis.open()
+        .compose(v -> consumer.start())
+        .compose(v -> blockedInXreadgroup(vertx, redis))
+        .compose(v -> consumer.stop())
+        .compose(v -> redis.send(Request.cmd(Command.CLIENT).arg("LIST"), true))
+        .eventually(() -> redis.close().eventually(lease::release));
+    }).onComplete(ctx.succeeding(clients -> ctx.verify(() -> {
+      assertThat(clients.toString()).as("no consumer connection left blocked").doesNotContain("cmd=xreadgroup");
+      assertThat(handled).isEmpty();
+      ctx.completeNow();
+    })));
+  }
+
+  /** Completes once Redis lists a connection blocked in XREADGROUP (polled, as Redis has no event for it). */
+  private static Future<Void> blockedInXreadgroup(Vertx vertx, RedisResource redis) {
+    Promise<Void> blocked = Promise.promise();
+    vertx.setPeriodic(20, timer -> redis.send(Request.cmd(Command.CLIENT).arg("LIST"), true).onSuccess(list -> {
+      if (list.toString().lines().anyMatch(line -> line.contains("cmd=xreadgroup") && line.contains("flags=b"))) {
+        vertx.cancelTimer(timer);
+        blocked.tryComplete();
+      }
+    }));
+    return blocked.future();
+  }
 }

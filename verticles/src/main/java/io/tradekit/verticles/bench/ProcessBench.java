@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +45,15 @@ final class ProcessBench {
       Path file = dir.resolve("process-bench.json");
       Files.writeString(file, config.encodePrettily());
       long spawn = System.nanoTime();
-      kit = new ProcessBuilder(BenchSupport.javaBin(), "-Xmx512m", "-jar", BenchSupport.jar(), "-conf", file.toString())
+      List<String> command = new ArrayList<>(List.of(BenchSupport.javaBin(), "-Xmx512m"));
+      // For profiling the child, e.g. -Dbench.childJvmArgs=-XX:StartFlightRecording=filename=kit.jfr
+      String extra = System.getProperty("bench.childJvmArgs", "").trim();
+      if (!extra.isEmpty()) {
+        command.addAll(List.of(extra.split("\\s+")));
+      }
+      command.addAll(List.of("-jar", BenchSupport.jar(), "-conf", file.toString()));
+      System.out.println("spawning kit at " + java.time.Instant.now());
+      kit = new ProcessBuilder(command)
         .redirectErrorStream(true).redirectOutput(dir.resolve("process-bench.log").toFile()).start();
       Process child = kit;
       BenchSupport.waitUntil(60_000, "/health/ready 200", () -> !child.isAlive() || BenchSupport.httpStatus(adminPort, "/health/ready") == 200);
