@@ -51,6 +51,31 @@ public class AnalyzerService extends ServiceVerticle {
           volume = EXCLUDED.volume, trade_count = EXCLUDED.trade_count, source = 'live', updated_at = now()
     RETURNING bucket_start, open, high, low, close, volume, trade_count""";
 
+  /**
+   * A coarser bar from the finest live bars of the same instrument (just recomputed in the same
+   * transaction), for resolutions that are a multiple of the finest: its cost grows with the number
+   * of fine bars in the bucket (60 for an hour of 1-minute bars), not with the trades in it. The
+   * recompute from trades scanned every trade of the hour on every batch, so the analyzer fell
+   * behind under load and its drain made every shutdown slower.
+   */
+  static final String ROLL_UP = """
+    INSERT INTO ohlc (exchange, instrument, resolution, bucket_start, open, high, low, close, volume, trade_count, source, updated_at)
+    SELECT exchange, instrument, $3, b,
+           (array_agg(open ORDER BY bucket_start))[1], max(high), min(low),
+           (array_agg(close ORDER BY bucket_start DESC))[1], sum(volume), sum(trade_count), 'live', now()
+    FROM (SELECT exchange, instrument, open, high, low, close, volume, trade_count, bucket_start,
+                 date_bin(make_interval(mins => $4), bucket_start, TIMESTAMPTZ 'epoch') AS b
+          FROM ohlc
+          WHERE exchange = $1 AND instrument = $2 AND resolution = $7 AND source = 'live'
+            AND bucket_start >= date_bin(make_interval(mins => $4), TIMESTAMPTZ 'epoch' + $5 * INTERVAL '1 millisecond', TIMESTAMPTZ 'epoch')
+            AND bucket_start < date_bin(make_interval(mins => $4), TIMESTAMPTZ 'epoch' + $6 * INTERVAL '1 millisecond', TIMESTAMPTZ 'epoch')
+                     + make_interval(mins => $4)) t
+    GROUP BY exchange, instrument, b
+    ON CONFLICT (exchange, instrument, resolution, bucket_start) DO UPDATE
+      SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
+          volume = EXCLUDED.volume, trade_count = EXCLUDED.trade_count, source = 'live', updated_at = now()
+    RETURNING bucket_start, open, high, low, close, volume, trade_count""";
+
   private static final Logger LOG = LoggerFactory.getLogger(AnalyzerService.class);
 
   private AnalyzerOptions options;
@@ -115,8 +140,15 @@ public class AnalyzerService extends ServiceVerticle {
         String resolution = options.resolutions.get(i);
         int minutes = options.resolutionMinutes.get(i);
         boolean keep = i == 0;
-        finest = finest.compose(prev -> conn.preparedQuery(RECOMPUTE)
-          .execute(Tuple.of(options.exchange, instrument, resolution, minutes, fromMs, toMs))
+        int finestMinutes = options.resolutionMinutes.get(0);
+        // The first resolution comes from trades; a multiple of it rolls up its bars (exact, as
+        // they are); any other resolution (e.g. 5 after 3) is recomputed from trades.
+        boolean rollUp = i > 0 && minutes % finestMinutes == 0;
+        Tuple args = rollUp
+          ? Tuple.of(options.exchange, instrument, resolution, minutes, fromMs, toMs, options.resolutions.get(0))
+          : Tuple.of(options.exchange, instrument, resolution, minutes, fromMs, toMs);
+        finest = finest.compose(prev -> conn.preparedQuery(rollUp ? ROLL_UP : RECOMPUTE)
+          .execute(args)
           .map(rows -> {
             if (!keep) {
               return prev;

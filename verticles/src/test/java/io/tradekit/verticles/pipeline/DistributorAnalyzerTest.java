@@ -31,16 +31,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
 class DistributorAnalyzerTest {
 
-  /** Bars that differ from a recomputation from trades (either side missing or any value different). */
+  /**
+   * Bars of every configured resolution (1, 5 and 60 minutes; 5 and 60 are rolled up from the
+   * 1-minute bars) that differ from a recomputation from trades: either side missing or any value
+   * different.
+   */
   static final String BAR_MISMATCHES = """
-    WITH r AS (
-      SELECT exchange, instrument, date_bin(INTERVAL '1 minute', ts, TIMESTAMPTZ 'epoch') AS b,
+    WITH res(resolution, m) AS (VALUES ('1', 1), ('5', 5), ('60', 60)),
+    r AS (
+      SELECT res.resolution, exchange, instrument, date_bin(make_interval(mins => res.m), ts, TIMESTAMPTZ 'epoch') AS b,
              (array_agg(price ORDER BY ts, trade_seq))[1] AS o, max(price) AS h, min(price) AS l,
              (array_agg(price ORDER BY ts DESC, trade_seq DESC))[1] AS c, sum(amount) AS v, count(*) AS n
-      FROM trades WHERE instrument = ANY($1) GROUP BY 1, 2, 3),
-    o AS (SELECT * FROM ohlc WHERE resolution = '1' AND instrument = ANY($1))
+      FROM trades CROSS JOIN res WHERE instrument = ANY($1) GROUP BY 1, 2, 3, 4),
+    o AS (SELECT * FROM ohlc WHERE resolution IN (SELECT resolution FROM res) AND instrument = ANY($1))
     SELECT count(*) FROM r FULL OUTER JOIN o
-      ON o.exchange = r.exchange AND o.instrument = r.instrument AND o.bucket_start = r.b
+      ON o.resolution = r.resolution AND o.exchange = r.exchange AND o.instrument = r.instrument AND o.bucket_start = r.b
     WHERE o.open IS DISTINCT FROM r.o OR o.high IS DISTINCT FROM r.h OR o.low IS DISTINCT FROM r.l
        OR o.close IS DISTINCT FROM r.c OR o.volume IS DISTINCT FROM r.v OR o.trade_count IS DISTINCT FROM r.n""";
 
@@ -55,16 +60,19 @@ class DistributorAnalyzerTest {
     return new JsonObject().put("name", "analyzer").put("verticle", AnalyzerService.class.getName())
       .put("uses", new JsonArray().add("postgres").add("redis"))
       .put("config", new JsonObject().put("instruments", new JsonArray(instruments)).put("blockMs", 200)
-        .put("resolutions", new JsonArray().add("1").add("5")));
+        .put("resolutions", new JsonArray().add("1").add("5").add("60")));
   }
 
   /** Deterministic trades over about three minutes: price on a 0.5 grid, amount multiple of 10. */
   static List<TradeRecord> trades(String instrument, int count, long startMs) {
     List<TradeRecord> trades = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      BigDecimal price = new BigDecimal("97000.5").add(new BigDecimal(i % 17).multiply(new BigDecimal("0.5")));
+      // A trade every 1.5 s over several minutes, with a level that moves every 100 trades, so the
+      // 5- and 60-minute bars roll up 1-minute bars with different opens, highs, lows and closes.
+      BigDecimal price = new BigDecimal("97000.5").add(new BigDecimal(i % 17).multiply(new BigDecimal("0.5")))
+        .add(new BigDecimal((i / 100) * 3 - (i / 40) % 3));
       trades.add(new TradeRecord("deribit", instrument, instrument + "-" + i, 1_000 + i, price,
-        new BigDecimal(10 * (1 + i % 5)), i % 2 == 0 ? "buy" : "sell", startMs + i * 400L));
+        new BigDecimal(10 * (1 + i % 5)), i % 2 == 0 ? "buy" : "sell", startMs + i * 1_500L));
     }
     return trades;
   }
