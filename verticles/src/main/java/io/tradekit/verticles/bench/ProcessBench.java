@@ -44,17 +44,9 @@ final class ProcessBench {
         .put("admin", new JsonObject().put("port", adminPort));
       Path file = dir.resolve("process-bench.json");
       Files.writeString(file, config.encodePrettily());
+      startupComparison(file, adminPort);
       long spawn = System.nanoTime();
-      List<String> command = new ArrayList<>(List.of(BenchSupport.javaBin(), "-Xmx512m"));
-      // For profiling the child, e.g. -Dbench.childJvmArgs=-XX:StartFlightRecording=filename=kit.jfr
-      String extra = System.getProperty("bench.childJvmArgs", "").trim();
-      if (!extra.isEmpty()) {
-        command.addAll(List.of(extra.split("\\s+")));
-      }
-      command.addAll(List.of("-jar", BenchSupport.jar(), "-conf", file.toString()));
-      System.out.println("spawning kit at " + java.time.Instant.now());
-      kit = new ProcessBuilder(command)
-        .redirectErrorStream(true).redirectOutput(dir.resolve("process-bench.log").toFile()).start();
+      kit = spawn(file, List.of());
       Process child = kit;
       BenchSupport.waitUntil(60_000, "/health/ready 200", () -> !child.isAlive() || BenchSupport.httpStatus(adminPort, "/health/ready") == 200);
       long startupMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - spawn);
@@ -81,5 +73,57 @@ final class ProcessBench {
       BenchSupport.stop(kit);
       BenchSupport.stop(exchange);
     }
+  }
+
+  private Process spawn(Path config, List<String> jvmArgs) throws Exception {
+    List<String> command = new ArrayList<>(List.of(BenchSupport.javaBin(), "-Xmx512m"));
+    command.addAll(jvmArgs);
+    // For profiling the child, e.g. -Dbench.childJvmArgs=-XX:StartFlightRecording=filename=kit.jfr
+    String extra = System.getProperty("bench.childJvmArgs", "").trim();
+    if (!extra.isEmpty()) {
+      command.addAll(List.of(extra.split("\\s+")));
+    }
+    command.addAll(List.of("-jar", BenchSupport.jar(), "-conf", config.toString()));
+    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("process-bench.log").toFile()).start();
+  }
+
+  /** @return ms from spawn to /health/ready 200; the process is stopped (SIGTERM) afterwards */
+  private long startOnce(Path config, int adminPort, List<String> jvmArgs) throws Exception {
+    long spawn = System.nanoTime();
+    Process child = spawn(config, jvmArgs);
+    try {
+      BenchSupport.waitUntil(60_000, "/health/ready 200", () -> !child.isAlive() || BenchSupport.httpStatus(adminPort, "/health/ready") == 200);
+      return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - spawn);
+    } finally {
+      child.destroy();
+      child.waitFor(60, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Start-up of the plain jar against the same jar with an application class-data-sharing archive
+   * (AppCDS, JDK 13+: {@code -XX:ArchiveClassesAtExit} in a training start, then
+   * {@code -XX:SharedArchiveFile}), alternating, 3 starts each; the medians are reported. Most of a
+   * cold start on 2 cores is class loading and verification before the first log line.
+   */
+  private void startupComparison(Path config, int adminPort) throws Exception {
+    Path archive = dir.resolve("tradekit-cds.jsa");
+    Files.deleteIfExists(archive);
+    startOnce(config, adminPort, List.of("-XX:ArchiveClassesAtExit=" + archive));
+    List<Double> plain = new ArrayList<>();
+    List<Double> cds = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      plain.add((double) startOnce(config, adminPort, List.of()));
+      cds.add((double) startOnce(config, adminPort, List.of("-XX:SharedArchiveFile=" + archive)));
+    }
+    double plainMs = BenchSupport.median(plain);
+    double cdsMs = BenchSupport.median(cds);
+    results.put("startupComparison", new JsonObject().put("plainMs", new io.vertx.core.json.JsonArray(plain))
+      .put("appCdsMs", new io.vertx.core.json.JsonArray(cds)).put("plainMedianMs", Math.round(plainMs))
+      .put("appCdsMedianMs", Math.round(cdsMs)));
+    table.add(new String[] {"6 start-up, median of 3 plain starts, ms", String.format(Locale.ROOT, "%,.0f", plainMs),
+      "starts " + plain.stream().map(d -> String.format(Locale.ROOT, "%,.0f", d)).toList()});
+    table.add(new String[] {"6 start-up, median of 3 starts with an AppCDS archive, ms", String.format(Locale.ROOT, "%,.0f", cdsMs),
+      "starts " + cds.stream().map(d -> String.format(Locale.ROOT, "%,.0f", d)).toList()});
   }
 }
