@@ -9,7 +9,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.PoolOptions;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -23,7 +26,7 @@ public final class PgResourceFactory implements ResourceFactory {
   public static final String DEFAULT_MIGRATION_LOCATION = "classpath:db/migration";
 
   /** Startup parameters PgBouncer tracks per client, so it accepts them in the startup packet. */
-  static final java.util.Set<String> PGBOUNCER_STARTUP_PARAMETERS = java.util.Set.of("client_encoding", "datestyle",
+  static final Set<String> PGBOUNCER_STARTUP_PARAMETERS = Set.of("client_encoding", "datestyle",
     "timezone", "standard_conforming_strings", "application_name");
 
   @Override
@@ -63,9 +66,9 @@ public final class PgResourceFactory implements ResourceFactory {
       // PgBouncer refuses startup parameters it does not track (1.18 rejects the client's default
       // extra_float_digits and IntervalStyle unless ignore_startup_parameters lists them): send only
       // the ones it accepts, keeping any the config set explicitly among them.
-      java.util.Map<String, String> accepted = new java.util.HashMap<>();
+      Map<String, String> accepted = new HashMap<>();
       connect.getProperties().forEach((key, value) -> {
-        if (PGBOUNCER_STARTUP_PARAMETERS.contains(key.toLowerCase(java.util.Locale.ROOT))) {
+        if (PGBOUNCER_STARTUP_PARAMETERS.contains(key.toLowerCase(Locale.ROOT))) {
           accepted.put(key, value);
         }
       });

@@ -22,8 +22,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The analyzer service (daemon): keeps OHLC bars exact by RECOMPUTING every bar a persisted batch
- * touched from the {@code trades} table (never by incrementing), so redelivery, restarts and several
- * instances cannot double-count: a bar always equals a recomputation from {@code trades}.
+ * touched (never by incrementing): the finest resolution from the {@code trades} table, coarser
+ * multiples of it from those finest bars. Redelivery, restarts and several instances cannot
+ * double-count: a bar always equals a recomputation from {@code trades}.
  *
  * <p>Driven by the distributor's notifications on {@link Streams#persisted} (consumer group, ack
  * after the upsert). Recomputes of one instrument are serialised with a transaction-scoped advisory
@@ -32,6 +33,13 @@ import java.util.concurrent.TimeUnit;
  * Deployed by the supervisor; runs on its verticle context.
  */
 public class AnalyzerService extends ServiceVerticle {
+
+  /** The end of both bar statements: replace the bar, return it for the "latest bar" hash. */
+  private static final String UPSERT_BARS = """
+    ON CONFLICT (exchange, instrument, resolution, bucket_start) DO UPDATE
+      SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
+          volume = EXCLUDED.volume, trade_count = EXCLUDED.trade_count, source = 'live', updated_at = now()
+    RETURNING bucket_start, open, high, low, close, volume, trade_count""";
 
   static final String RECOMPUTE = """
     INSERT INTO ohlc (exchange, instrument, resolution, bucket_start, open, high, low, close, volume, trade_count, source, updated_at)
@@ -46,10 +54,7 @@ public class AnalyzerService extends ServiceVerticle {
             AND ts < date_bin(make_interval(mins => $4), TIMESTAMPTZ 'epoch' + $6 * INTERVAL '1 millisecond', TIMESTAMPTZ 'epoch')
                      + make_interval(mins => $4)) t
     GROUP BY exchange, instrument, b
-    ON CONFLICT (exchange, instrument, resolution, bucket_start) DO UPDATE
-      SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
-          volume = EXCLUDED.volume, trade_count = EXCLUDED.trade_count, source = 'live', updated_at = now()
-    RETURNING bucket_start, open, high, low, close, volume, trade_count""";
+    """ + UPSERT_BARS;
 
   /**
    * A coarser bar from the finest live bars of the same instrument (just recomputed in the same
@@ -71,10 +76,7 @@ public class AnalyzerService extends ServiceVerticle {
             AND bucket_start < date_bin(make_interval(mins => $4), TIMESTAMPTZ 'epoch' + $6 * INTERVAL '1 millisecond', TIMESTAMPTZ 'epoch')
                      + make_interval(mins => $4)) t
     GROUP BY exchange, instrument, b
-    ON CONFLICT (exchange, instrument, resolution, bucket_start) DO UPDATE
-      SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
-          volume = EXCLUDED.volume, trade_count = EXCLUDED.trade_count, source = 'live', updated_at = now()
-    RETURNING bucket_start, open, high, low, close, volume, trade_count""";
+    """ + UPSERT_BARS;
 
   private static final Logger LOG = LoggerFactory.getLogger(AnalyzerService.class);
 

@@ -147,6 +147,11 @@ final class BenchSupport {
     return p.future();
   }
 
+  /** @return the values formatted for the table, e.g. [47,521, 53,288] */
+  static List<String> rounded(List<Double> values) {
+    return values.stream().map(v -> String.format(Locale.ROOT, "%,.0f", v)).toList();
+  }
+
   static double median(List<Double> values) {
     List<Double> sorted = new ArrayList<>(values);
     Collections.sort(sorted);

@@ -320,15 +320,15 @@ public final class PipelineBenchmark {
    * steadier than wall time and shows where the work goes.
    */
   private void persistence(int rows, int trials) throws Exception {
-    persistOnce(rows / 4, new BenchSupport.CpuSample[1]);
+    persistOnce(rows / 4); // warm-up, not counted
     List<Double> rates = new ArrayList<>();
     List<Double> ceilings = new ArrayList<>();
     BenchSupport.CpuSample cpu = null;
     JsonArray trialResults = new JsonArray();
     for (int trial = 0; trial < trials; trial++) {
-      BenchSupport.CpuSample[] used = new BenchSupport.CpuSample[1];
-      double rate = persistOnce(rows, used);
-      cpu = cpu == null ? used[0] : cpu.plus(used[0]);
+      PersistTrial run = persistOnce(rows);
+      double rate = run.rowsPerSecond();
+      cpu = cpu == null ? run.cpu() : cpu.plus(run.cpu());
       double ceiling = directBulkInsert("ceiling", rows);
       rates.add(rate);
       ceilings.add(ceiling);
@@ -340,22 +340,21 @@ public final class PipelineBenchmark {
     results.put("persistence", new JsonObject().put("rows", rows).put("trials", trialResults)
       .put("rowsPerSecond", Math.round(rate)).put("directBulkInsertRowsPerSecond", Math.round(ceiling)).put("ratio", rate / ceiling)
       .put("cpuMicrosPerRow", cpu.perRowJson(rowsMeasured)));
-    row("3 persistence (streams→distributor×2→PG), rows/s, median of " + trials, rate, "trials " + rounded(rates));
+    row("3 persistence (streams→distributor×2→PG), rows/s, median of " + trials, rate, "trials " + BenchSupport.rounded(rates));
     row("  ceiling: direct bulk UNNEST insert (5,000/batch), rows/s", ceiling,
-      String.format(Locale.ROOT, "ratio %.2f; trials %s", rate / ceiling, rounded(ceilings)));
+      String.format(Locale.ROOT, "ratio %.2f; trials %s", rate / ceiling, BenchSupport.rounded(ceilings)));
     row("  CPU per row (JVM / PostgreSQL / Redis), µs", Double.NaN, cpu.perRowText(rowsMeasured));
   }
 
-  private static List<String> rounded(List<Double> values) {
-    return values.stream().map(r -> String.format(Locale.ROOT, "%,.0f", r)).toList();
+  /**
+   * One persistence trial: rows/s of two distributors persisting entries written to the streams
+   * beforehand, and the CPU used from their start until the last row was persisted (sampled before
+   * the pool closes: an exited backend's time leaves /proc).
+   */
+  private record PersistTrial(double rowsPerSecond, BenchSupport.CpuSample cpu) {
   }
 
-  /**
-   * @param cpuUsed receives the CPU used from the distributors' start until the last row was
-   *     persisted (sampled before the pool closes: an exited backend's time leaves /proc)
-   * @return rows/s of two distributors persisting {@code rows} entries written to the streams beforehand
-   */
-  private double persistOnce(int rows, BenchSupport.CpuSample[] cpuUsed) throws Exception {
+  private PersistTrial persistOnce(int rows) throws Exception {
     String name = "persist" + System.currentTimeMillis();
     directXadd(name, rows);
     // Progress comes from the distributors' own counter (in this JVM), not from polling count(*):
@@ -367,13 +366,13 @@ public final class PipelineBenchmark {
     TradeKit kit = await(TradeKit.start(vertx, pipelineConfig(name, 0, false, true, false)));
     BenchSupport.waitUntil(600_000, "all rows persisted", () -> persistedCounter() - persistedBefore >= rows);
     double rate = rows / ((System.nanoTime() - start) / 1e9);
-    cpuUsed[0] = BenchSupport.CpuSample.now().minus(cpuBefore);
+    BenchSupport.CpuSample cpuUsed = BenchSupport.CpuSample.now().minus(cpuBefore);
     await(kit.stop());
     long stored = await(pg.query("SELECT count(*) FROM trades WHERE exchange = $1", Tuple.of(name), true)).iterator().next().getLong(0);
     if (stored != rows) {
       throw new IllegalStateException("persistence: expected " + rows + " rows in trades, found " + stored);
     }
-    return rate;
+    return new PersistTrial(rate, cpuUsed);
   }
 
   /** @return rows/s of the kit's own bulk UNNEST upsert of {@code rows} trades into a fresh copy of the table */

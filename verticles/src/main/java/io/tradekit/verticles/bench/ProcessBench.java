@@ -47,8 +47,7 @@ final class ProcessBench {
       startupComparison(file, adminPort);
       long spawn = System.nanoTime();
       kit = spawn(file, List.of());
-      Process child = kit;
-      BenchSupport.waitUntil(60_000, "/health/ready 200", () -> !child.isAlive() || BenchSupport.httpStatus(adminPort, "/health/ready") == 200);
+      awaitReady(kit, adminPort);
       long startupMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - spawn);
       TimeUnit.SECONDS.sleep(loadSeconds); // load window (harness thread)
       long rssKb = BenchSupport.rssKb(kit.pid());
@@ -87,12 +86,21 @@ final class ProcessBench {
     return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("process-bench.log").toFile()).start();
   }
 
+  /** Waits for /health/ready 200; a kit that exits first fails the run instead of counting as a fast start. */
+  private void awaitReady(Process child, int adminPort) throws Exception {
+    BenchSupport.waitUntil(60_000, "/health/ready 200", () -> !child.isAlive() || BenchSupport.httpStatus(adminPort, "/health/ready") == 200);
+    if (!child.isAlive()) {
+      throw new IllegalStateException("the kit exited with code " + child.exitValue() + " before it was ready; see "
+        + dir.resolve("process-bench.log"));
+    }
+  }
+
   /** @return ms from spawn to /health/ready 200; the process is stopped (SIGTERM) afterwards */
   private long startOnce(Path config, int adminPort, List<String> jvmArgs) throws Exception {
     long spawn = System.nanoTime();
     Process child = spawn(config, jvmArgs);
     try {
-      BenchSupport.waitUntil(60_000, "/health/ready 200", () -> !child.isAlive() || BenchSupport.httpStatus(adminPort, "/health/ready") == 200);
+      awaitReady(child, adminPort);
       return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - spawn);
     } finally {
       child.destroy();
@@ -122,8 +130,8 @@ final class ProcessBench {
       .put("appCdsMs", new io.vertx.core.json.JsonArray(cds)).put("plainMedianMs", Math.round(plainMs))
       .put("appCdsMedianMs", Math.round(cdsMs)));
     table.add(new String[] {"6 start-up, median of 3 plain starts, ms", String.format(Locale.ROOT, "%,.0f", plainMs),
-      "starts " + plain.stream().map(d -> String.format(Locale.ROOT, "%,.0f", d)).toList()});
+      "starts " + BenchSupport.rounded(plain)});
     table.add(new String[] {"6 start-up, median of 3 starts with an AppCDS archive, ms", String.format(Locale.ROOT, "%,.0f", cdsMs),
-      "starts " + cds.stream().map(d -> String.format(Locale.ROOT, "%,.0f", d)).toList()});
+      "starts " + BenchSupport.rounded(cds)});
   }
 }
