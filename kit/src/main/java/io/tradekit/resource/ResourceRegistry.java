@@ -37,6 +37,7 @@ public final class ResourceRegistry {
   private final Listener listener;
   private final Map<String, Resource> resources = new LinkedHashMap<>();
   private final List<Resource> opened = new ArrayList<>();
+  private boolean openingCancelled;
 
   /** Must be created on the context that will call it (the supervisor's). */
   public ResourceRegistry(Vertx vertx, Listener listener) {
@@ -89,6 +90,10 @@ public final class ResourceRegistry {
 
   private void attempt(Resource resource, long startNanos, long waitMs, long minMs, long maxMs, long nextDelayMs,
                        Promise<Void> done) {
+    if (openingCancelled) {
+      done.fail(new IllegalStateException("opening of '" + resource.name() + "' cancelled: stop requested"));
+      return;
+    }
     Future<Void> open;
     try {
       open = resource.open();
@@ -135,6 +140,15 @@ public final class ResourceRegistry {
       });
       return Future.failedFuture(new IllegalStateException("open did not complete within " + remainingMs + " ms"));
     });
+  }
+
+  /**
+   * Stops opening: no new open attempt starts after this (a retry due later is not made), so a
+   * stop during start-up opens nothing more. An attempt in flight still completes and, if it
+   * succeeds, is recorded so {@link #closeAll} closes it. Called by the supervisor on its context.
+   */
+  public void cancelOpening() {
+    openingCancelled = true;
   }
 
   /**

@@ -1,78 +1,68 @@
 package io.tradekit.supervisor;
 
+import io.tradekit.config.ConfigException;
 import io.tradekit.config.ConfigReader;
+import io.tradekit.resilience.Backoff;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Set;
 
 /**
- * Restart backoff of one service: exponential from {@code minMs} doubling per consecutive restart
- * up to {@code maxMs}, reduced by a random fraction of at most {@code jitter} (1.0 = full jitter),
- * and reset to {@code minMs} once the service has run for {@code resetAfterMs} without failing.
- *
- * <p>Config block {@code services[i].backoff}. Immutable; parsed by {@link ServiceSpec}.
+ * Restart backoff of one service, config block {@code services[i].backoff}: {@code minMs} (500),
+ * {@code maxMs} (30000), {@code multiplier} (2.0), {@code jitter} (0.2: up to 20 % taken off each
+ * delay; 1.0 is full jitter, 0 none) and {@code resetAfterMs} (60000: a service that ran at least
+ * this long before failing restarts from {@code minMs} again). The delays follow the kit's one
+ * {@link Backoff} rule. Immutable; parsed by {@link ServiceSpec}.
  */
 public final class BackoffOptions {
 
   public static final long DEFAULT_MIN_MS = 500;
   public static final long DEFAULT_MAX_MS = 30_000;
+  public static final double DEFAULT_MULTIPLIER = Backoff.DEFAULT_MULTIPLIER;
   public static final double DEFAULT_JITTER = 0.2;
   public static final long DEFAULT_RESET_AFTER_MS = 60_000;
 
-  private final long minMs;
-  private final long maxMs;
-  private final double jitter;
-  private final long resetAfterMs;
+  private final Backoff backoff;
 
-  public BackoffOptions(long minMs, long maxMs, double jitter, long resetAfterMs) {
-    this.minMs = minMs;
-    this.maxMs = maxMs;
-    this.jitter = jitter;
-    this.resetAfterMs = resetAfterMs;
+  private BackoffOptions(Backoff backoff) {
+    this.backoff = backoff;
   }
 
   /** Parses and validates a {@code backoff} block; absent keys take the DEFAULT_* values. */
   public static BackoffOptions fromConfig(ConfigReader block) {
-    block.rejectUnknownKeys(Set.of("minMs", "maxMs", "jitter", "resetAfterMs"));
-    long min = block.millis("minMs", DEFAULT_MIN_MS, 0);
-    long max = block.millis("maxMs", Math.max(DEFAULT_MAX_MS, min), 0);
+    block.rejectUnknownKeys(Set.of("minMs", "maxMs", "multiplier", "jitter", "resetAfterMs"));
+    long min = block.millis("minMs", DEFAULT_MIN_MS, 1);
+    long max = block.millis("maxMs", Math.max(DEFAULT_MAX_MS, min), 1);
     if (max < min) {
-      throw new io.tradekit.config.ConfigException(block.path("maxMs"),
-        "expected a value >= minMs (" + min + " ms), got " + max);
+      throw new ConfigException(block.path("maxMs"), "expected a value >= minMs (" + min + " ms), got " + max);
     }
-    return new BackoffOptions(min, max, block.doubleValue("jitter", DEFAULT_JITTER, 0.0, 1.0),
-      block.millis("resetAfterMs", DEFAULT_RESET_AFTER_MS, 0));
+    return new BackoffOptions(new Backoff(min, max, block.doubleValue("multiplier", DEFAULT_MULTIPLIER, 1.0, 100.0),
+      block.doubleValue("jitter", DEFAULT_JITTER, 0.0, 1.0), block.millis("resetAfterMs", DEFAULT_RESET_AFTER_MS, 0)));
+  }
+
+  /** @return the policy the service's runner draws its restart delays from */
+  public Backoff backoff() {
+    return backoff;
   }
 
   public long minMs() {
-    return minMs;
+    return backoff.initialMs();
   }
 
   public long maxMs() {
-    return maxMs;
+    return backoff.maxMs();
   }
 
   public double jitter() {
-    return jitter;
+    return backoff.jitter();
   }
 
   public long resetAfterMs() {
-    return resetAfterMs;
-  }
-
-  /**
-   * @param restartNumber 1 for the first restart after a stable run
-   * @param random a uniform sample in [0, 1)
-   * @return the delay before that restart, in milliseconds
-   */
-  public long delayMs(int restartNumber, double random) {
-    double base = minMs * Math.pow(2, Math.max(0, restartNumber - 1));
-    double capped = Math.min(maxMs, base);
-    return Math.round(capped * (1.0 - jitter * random));
+    return backoff.resetAfterMs();
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("minMs", minMs).put("maxMs", maxMs).put("jitter", jitter)
-      .put("resetAfterMs", resetAfterMs);
+    return new JsonObject().put("minMs", backoff.initialMs()).put("maxMs", backoff.maxMs())
+      .put("multiplier", backoff.multiplier()).put("jitter", backoff.jitter()).put("resetAfterMs", backoff.resetAfterMs());
   }
 }

@@ -35,7 +35,9 @@ public interface ServiceContext {
   /**
    * Adds a readiness procedure to {@code /health/ready} under {@code checks/<service>/<name>}, e.g.
    * the receiver's feed connection: while it reports KO the process is not ready. Registering the
-   * same name again (after a restart) replaces the previous procedure.
+   * same name again (after a restart) replaces the previous procedure. Call it on the service's
+   * context (e.g. from {@code start()}): the procedure then runs on that context at every probe, so
+   * it may read state confined to the service.
    */
   void readinessCheck(String name, Handler<Promise<Status>> procedure);
 

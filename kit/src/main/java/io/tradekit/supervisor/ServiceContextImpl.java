@@ -1,8 +1,10 @@
 package io.tradekit.supervisor;
 
 import io.tradekit.resource.Resource;
+import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.Status;
 
@@ -50,9 +52,18 @@ final class ServiceContextImpl implements ServiceContext {
     return type.cast(resource);
   }
 
+  /**
+   * The procedure runs on the context that registered it (the service's own event loop), never on
+   * the admin server's: it may read the service's state, which is confined to that context.
+   */
   @Override
   public void readinessCheck(String name, Handler<Promise<Status>> procedure) {
-    runner.readinessCheck(name, procedure);
+    Context registeredOn = Vertx.currentContext();
+    if (registeredOn == null) {
+      throw new IllegalStateException("service '" + name() + "': readinessCheck(\"" + name
+        + "\") must be called on the service's context (e.g. from start())");
+    }
+    runner.readinessCheck(name, promise -> registeredOn.runOnContext(v -> procedure.handle(promise)));
   }
 
   @Override

@@ -1,31 +1,40 @@
 package io.tradekit.supervisor;
 
+import io.tradekit.resilience.Backoff;
 import io.tradekit.resource.Resource;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
-import io.vertx.ext.healthchecks.Status;
 import io.vertx.core.Vertx;
+import io.vertx.ext.healthchecks.Status;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
- * Runs one configured service for the supervisor: deploys it, applies its restart policy with
- * backoff and the intensity limit, and stops it within its stop timeout.
+ * Runs one configured service for the supervisor: deploys it, applies its restart policy with the
+ * kit's {@link Backoff} and the intensity limit, and stops it within its stop timeout.
  *
- * <p>Every method runs on the supervisor's context; reports from services arrive on any thread and
- * are moved there first, so the state below needs no locking.
+ * <p>A state machine ({@link State}) whose every transition runs on the supervisor's context;
+ * reports from services arrive on any thread and are moved there first, so no locking is needed.
+ * {@link #stop()} is legal in every state and composes on the operation in flight: a deploy is
+ * awaited and then undeployed, a restart's backoff timer is cancelled, an undeploy after a failure
+ * is awaited. After {@link #stop()} nothing is deployed again.
  */
 final class ServiceRunner {
 
-  enum State { IDLE, STARTING, RUNNING, RESTARTING, STOPPING, STOPPED, COMPLETED, FAILED }
+  /**
+   * IDLE → STARTING → RUNNING → EXITING (undeploying after a failure or completion) → BACKING_OFF
+   * (restart timer) → STARTING ...; any state → STOPPING → STOPPED; a run ends in COMPLETED or
+   * FAILED when it is not restarted.
+   */
+  enum State { IDLE, STARTING, RUNNING, EXITING, BACKING_OFF, STOPPING, STOPPED, COMPLETED, FAILED }
 
   /** What the runner needs from the supervisor. */
   interface Owner {
@@ -38,6 +47,10 @@ final class ServiceRunner {
     void readinessCheck(String name, Handler<Promise<Status>> procedure);
   }
 
+  /** A report (failure or completion) that arrived while its generation was still deploying. */
+  private record Report(int generation, Throwable cause) {
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(ServiceRunner.class);
 
   private final Vertx vertx;
@@ -45,26 +58,39 @@ final class ServiceRunner {
   private final ServiceSpec spec;
   private final LifecycleEvents events;
   private final Owner owner;
+  private final LongSupplier clockMs;
+  private final Backoff.Sequence restartBackoff;
   private final Deque<Long> restartTimesMs = new ArrayDeque<>();
 
   private State state = State.IDLE;
   private int generation;
   private String deploymentId;
-  private Future<Void> undeploying;
+  /** The deploy in flight (first start or a restart), or null. */
+  private Future<Void> deploying;
+  /** The undeploy in flight after a failure or completion, or null. */
+  private Future<Void> exiting;
+  private Report reportWhileStarting;
   private long restartTimerId = -1;
-  private int restartNumber;
-  private long startedAtNanos;
+  private Future<Boolean> stopping;
   // Written by instance wrappers on the service's own context, read on the supervisor's.
   private volatile boolean stopProblem;
-  private boolean shuttingDown;
   private Throwable lastFailure;
 
   ServiceRunner(Vertx vertx, Context supervisorContext, ServiceSpec spec, LifecycleEvents events, Owner owner) {
+    this(vertx, supervisorContext, spec, events, owner, Backoff::monotonicMs);
+  }
+
+  /** @param clockMs monotonic clock for the restart backoff and the intensity window */
+  ServiceRunner(Vertx vertx, Context supervisorContext, ServiceSpec spec, LifecycleEvents events, Owner owner,
+                LongSupplier clockMs) {
     this.vertx = vertx;
     this.supervisorContext = supervisorContext;
     this.spec = spec;
     this.events = events;
     this.owner = owner;
+    this.clockMs = clockMs;
+    this.restartBackoff = spec.backoff().backoff().newSequence(clockMs,
+      () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble());
   }
 
   ServiceSpec spec() {
@@ -94,30 +120,47 @@ final class ServiceRunner {
 
   /** First start, during the supervisor's start-up; a failure here rolls the supervisor back. */
   Future<Void> start() {
-    return deploy().onFailure(err -> {
-      state = State.FAILED;
-      lastFailure = err;
-      events.emit("service.failed", "service", spec.name(), "phase", "start", "error", describe(err));
-    });
+    return deploy("start");
   }
 
-  private Future<Void> deploy() {
+  private Future<Void> deploy(String phase) {
     state = State.STARTING;
     int gen = ++generation;
     ServiceContextImpl serviceContext = new ServiceContextImpl(this, gen);
     events.emit("service.starting", "service", spec.name(), "verticle", spec.verticle().getName(),
       "instances", spec.instances(), "generation", gen);
     DeploymentOptions options = new DeploymentOptions().setInstances(spec.instances()).setConfig(spec.config());
-    return vertx.deployVerticle(() -> new SupervisedDeployable(spec.newVerticle(), serviceContext, this), options)
-      .map(id -> {
-        deploymentId = id;
-        startedAtNanos = System.nanoTime();
-        if (state == State.STARTING) {
-          state = State.RUNNING;
+    // deployVerticle was called on the supervisor's context, so its completion runs there too.
+    Future<Void> deployed = vertx.deployVerticle(() -> new SupervisedDeployable(spec.newVerticle(), serviceContext, this),
+        options)
+      .transform(ar -> {
+        deploying = null;
+        if (ar.failed()) {
+          lastFailure = ar.cause();
+          reportWhileStarting = null;
+          if (stopping == null) {
+            state = State.FAILED;
+          }
+          events.emit("service.failed", "service", spec.name(), "phase", phase, "error", describe(ar.cause()));
+          return Future.failedFuture(ar.cause());
         }
+        deploymentId = ar.result();
+        if (stopping != null) {
+          // A stop landed during the deploy: it undeploys this deployment next; nothing "started".
+          return Future.succeededFuture();
+        }
+        state = State.RUNNING;
+        restartBackoff.succeeded();
         events.emit("service.started", "service", spec.name(), "instances", spec.instances(), "generation", gen);
-        return (Void) null;
+        Report early = reportWhileStarting;
+        reportWhileStarting = null;
+        if (early != null) {
+          onReport(early.generation(), early.cause());
+        }
+        return Future.succeededFuture();
       });
+    deploying = deployed;
+    return deployed;
   }
 
   /** A service reported failure ({@code cause} non-null) or completion; from any thread. */
@@ -126,13 +169,19 @@ final class ServiceRunner {
   }
 
   private void onReport(int fromGeneration, Throwable cause) {
-    if (fromGeneration != generation || shuttingDown || (state != State.RUNNING && state != State.STARTING)) {
+    if (fromGeneration != generation || stopping != null) {
       LOG.debug("ignoring report from service '{}' generation {} in state {}", spec.name(), fromGeneration, state);
       return;
     }
     if (state == State.STARTING) {
-      // A failure (or early completion) while deploy is still completing: act once it completed.
-      vertx.setTimer(1, t -> onReport(fromGeneration, cause));
+      // The deploy has not completed yet (e.g. start() reported and then completed): act on the
+      // first report once it has, instead of undeploying a deployment that does not exist yet.
+      if (reportWhileStarting == null) {
+        reportWhileStarting = new Report(fromGeneration, cause);
+      }
+      return;
+    }
+    if (state != State.RUNNING) {
       return;
     }
     if (cause != null) {
@@ -141,11 +190,15 @@ final class ServiceRunner {
     } else {
       events.emit("service.completed", "service", spec.name());
     }
-    undeployCurrent().onComplete(v -> afterExit(cause));
+    state = State.EXITING;
+    exiting = undeployCurrent().onComplete(v -> {
+      exiting = null;
+      afterExit(cause);
+    });
   }
 
   private void afterExit(Throwable cause) {
-    if (shuttingDown) {
+    if (stopping != null) {
       return;
     }
     if (spec.kind() == ServiceKind.TASK) {
@@ -166,10 +219,7 @@ final class ServiceRunner {
   }
 
   private void scheduleRestart() {
-    long nowMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
-    if (startedAtNanos != 0 && System.nanoTime() - startedAtNanos >= TimeUnit.MILLISECONDS.toNanos(spec.backoff().resetAfterMs())) {
-      restartNumber = 0; // it ran stably: the next failure starts the backoff from the minimum again
-    }
+    long nowMs = clockMs.getAsLong();
     while (!restartTimesMs.isEmpty() && nowMs - restartTimesMs.peekFirst() > spec.intensity().windowMs()) {
       restartTimesMs.removeFirst();
     }
@@ -180,19 +230,16 @@ final class ServiceRunner {
       return;
     }
     restartTimesMs.addLast(nowMs);
-    restartNumber++;
-    long delayMs = Math.max(1, spec.backoff().delayMs(restartNumber, ThreadLocalRandom.current().nextDouble()));
-    state = State.RESTARTING;
-    events.emit("service.restarting", "service", spec.name(), "attempt", restartNumber, "delayMs", delayMs);
+    long delayMs = restartBackoff.nextDelayMs();
+    state = State.BACKING_OFF;
+    events.emit("service.restarting", "service", spec.name(), "attempt", restartBackoff.attempt(), "delayMs", delayMs);
     restartTimerId = vertx.setTimer(delayMs, t -> {
       restartTimerId = -1;
-      if (state != State.RESTARTING || shuttingDown) {
+      if (stopping != null) {
         return;
       }
-      deploy().onFailure(err -> {
-        lastFailure = err;
-        events.emit("service.failed", "service", spec.name(), "phase", "restart", "error", describe(err));
-        if (!shuttingDown) {
+      deploy("restart").onFailure(err -> {
+        if (stopping == null) {
           scheduleRestart();
         }
       });
@@ -200,28 +247,33 @@ final class ServiceRunner {
   }
 
   /**
-   * Stops the service for shutdown or rollback: cancels a pending restart and undeploys the
-   * current deployment within the stop timeout. Never fails.
+   * Stops the service for shutdown or rollback, whatever it is doing: cancels a pending restart,
+   * waits for a deploy or undeploy in flight, then undeploys the current deployment within the stop
+   * timeout. Idempotent; never fails.
    *
    * @return true when the service stopped cleanly (or was not running)
    */
   Future<Boolean> stop() {
-    shuttingDown = true;
+    if (stopping != null) {
+      return stopping;
+    }
+    State before = state;
     if (restartTimerId >= 0) {
       vertx.cancelTimer(restartTimerId);
       restartTimerId = -1;
     }
-    if (undeploying != null) {
-      // A failure-triggered undeploy is in flight; shutdown waits for it instead of racing it.
-      return undeploying.map(v -> !stopProblem);
+    Future<Void> inFlight = deploying != null ? deploying : exiting != null ? exiting : Future.succeededFuture();
+    stopping = inFlight.<Void>transform(ignored -> deploymentId == null ? Future.succeededFuture() : undeployCurrent())
+      .map(v -> {
+        if (state != State.COMPLETED && state != State.FAILED) {
+          state = State.STOPPED;
+        }
+        return !stopProblem;
+      });
+    if (before != State.COMPLETED && before != State.FAILED && !stopping.isComplete()) {
+      state = State.STOPPING;
     }
-    if (deploymentId == null) {
-      if (state != State.COMPLETED && state != State.FAILED) {
-        state = State.STOPPED;
-      }
-      return Future.succeededFuture(true);
-    }
-    return undeployCurrent().map(v -> !stopProblem);
+    return stopping;
   }
 
   private Future<Void> undeployCurrent() {
@@ -229,12 +281,11 @@ final class ServiceRunner {
     if (id == null) {
       return Future.succeededFuture();
     }
-    state = State.STOPPING;
     long startNanos = System.nanoTime();
     events.emit("service.stopping", "service", spec.name(), "stopTimeoutMs", spec.stopTimeoutMs());
     // The per-instance timeout lives in SupervisedDeployable; this outer bound only guards against
     // an undeploy that never completes for another reason (e.g. a stuck child deployment).
-    undeploying = vertx.undeploy(id)
+    return vertx.undeploy(id)
       .timeout(spec.stopTimeoutMs() + 1_000, TimeUnit.MILLISECONDS)
       .recover(err -> {
         stopProblem = true;
@@ -243,13 +294,16 @@ final class ServiceRunner {
       })
       .map(v -> {
         deploymentId = null;
-        undeploying = null;
-        state = State.STOPPED;
         events.emit("service.stopped", "service", spec.name(), "tookMs",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), "forced", stopProblem);
         return (Void) null;
       });
-    return undeploying;
+  }
+
+  /** Called by an instance's wrapper when its start() overran; the deploy fails with a timeout. */
+  void startOverran(long timeoutMs) {
+    LOG.warn("event=service.start-overrun service={} startTimeoutMs={}: start() did not complete in time",
+      spec.name(), timeoutMs);
   }
 
   /** Called by an instance's wrapper when its stop() overran; the instance is force-undeployed. */

@@ -17,17 +17,23 @@ import java.util.regex.Pattern;
  * {@code name} (required, {@code [a-z][a-z0-9-]*}), {@code verticle} (required, a
  * {@link ServiceVerticle} subclass), {@code instances} (1), {@code dependsOn} ([]), {@code uses}
  * ([]), {@code kind} (daemon), {@code restart} (permanent for daemons, temporary for tasks),
- * {@code backoff}, {@code intensity}, {@code stopTimeoutMs} (10000), {@code enabled} (true),
- * {@code config} ({}).
+ * {@code backoff}, {@code intensity}, {@code startTimeoutMs} (30000), {@code stopTimeoutMs} (10000),
+ * {@code enabled} (true), {@code config} ({}).
+ *
+ * <p>Tasks run once: their {@code restart} must be {@code temporary} (the default); any other
+ * policy is a configuration error rather than a setting that would be silently ignored. The
+ * service's own {@code config} block is checked by {@link #validateServiceConfig()}, which the
+ * supervisor calls during validation, before anything opens.
  */
 public final class ServiceSpec {
 
   public static final int DEFAULT_INSTANCES = 1;
   public static final long DEFAULT_STOP_TIMEOUT_MS = 10_000;
+  public static final long DEFAULT_START_TIMEOUT_MS = 30_000;
 
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]*");
   private static final Set<String> KEYS = Set.of("name", "verticle", "instances", "dependsOn", "uses", "kind",
-    "restart", "backoff", "intensity", "stopTimeoutMs", "enabled", "config");
+    "restart", "backoff", "intensity", "startTimeoutMs", "stopTimeoutMs", "enabled", "config");
 
   private final String name;
   private final String path;
@@ -39,6 +45,7 @@ public final class ServiceSpec {
   private final RestartPolicy restart;
   private final BackoffOptions backoff;
   private final IntensityOptions intensity;
+  private final long startTimeoutMs;
   private final long stopTimeoutMs;
   private final boolean enabled;
   private final JsonObject config;
@@ -57,8 +64,13 @@ public final class ServiceSpec {
     this.kind = block.enumValue("kind", ServiceKind.class, ServiceKind.DAEMON);
     this.restart = block.enumValue("restart", RestartPolicy.class,
       kind == ServiceKind.TASK ? RestartPolicy.TEMPORARY : RestartPolicy.PERMANENT);
+    if (kind == ServiceKind.TASK && restart != RestartPolicy.TEMPORARY) {
+      throw new ConfigException(block.path("restart"), "a task runs once and is never restarted; expected temporary"
+        + " (or no restart key), got \"" + restart.name().toLowerCase() + "\"");
+    }
     this.backoff = BackoffOptions.fromConfig(block.object("backoff"));
     this.intensity = IntensityOptions.fromConfig(block.object("intensity"));
+    this.startTimeoutMs = block.millis("startTimeoutMs", DEFAULT_START_TIMEOUT_MS, 1);
     this.stopTimeoutMs = block.millis("stopTimeoutMs", DEFAULT_STOP_TIMEOUT_MS, 1);
     this.enabled = block.bool("enabled", true);
     this.config = block.rawObject("config").copy();
@@ -86,6 +98,25 @@ public final class ServiceSpec {
       throw new ConfigException(path, "expected a public no-argument constructor in " + className);
     }
     return (Class<? extends ServiceVerticle>) type;
+  }
+
+  /**
+   * Runs the service's own config check ({@link ServiceVerticle#validateConfig}) on a throwaway
+   * instance, so a bad service key fails start-up before any resource opens. Errors name
+   * {@code services[<name>].config.<key>}. Called by the supervisor during validation, on a worker.
+   *
+   * @throws ConfigException when the service rejects its config
+   */
+  public void validateServiceConfig() {
+    ServiceVerticle probe = newVerticle();
+    try {
+      probe.validateConfig(ConfigReader.of(config.copy(), "services[" + name + "].config"));
+    } catch (ConfigException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new ConfigException("services[" + name + "].config", "rejected by " + verticle.getSimpleName() + ": "
+        + e.getMessage());
+    }
   }
 
   /** @return a new, not yet deployed instance of the service's verticle */
@@ -138,6 +169,11 @@ public final class ServiceSpec {
     return intensity;
   }
 
+  /** @return how long one deployment's {@code start()} may take; an overrun is a start failure */
+  public long startTimeoutMs() {
+    return startTimeoutMs;
+  }
+
   public long stopTimeoutMs() {
     return stopTimeoutMs;
   }
@@ -156,6 +192,6 @@ public final class ServiceSpec {
       .put("dependsOn", new JsonArray(dependsOn)).put("uses", new JsonArray(uses))
       .put("kind", kind.name().toLowerCase()).put("restart", restart.name().toLowerCase())
       .put("backoff", backoff.toJson()).put("intensity", intensity.toJson())
-      .put("stopTimeoutMs", stopTimeoutMs).put("enabled", enabled).put("config", config.copy());
+      .put("startTimeoutMs", startTimeoutMs).put("stopTimeoutMs", stopTimeoutMs).put("enabled", enabled).put("config", config.copy());
   }
 }

@@ -1,5 +1,6 @@
 package io.tradekit.supervisor;
 
+import io.tradekit.config.ConfigReader;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
@@ -34,6 +35,19 @@ public abstract class ServiceVerticle extends VerticleBase {
       // they mean its state is unknown, so the supervisor applies the restart policy.
       context.exceptionHandler(serviceContext::fail);
     }
+  }
+
+  /**
+   * Checks this service's {@code config} block before anything starts. The supervisor calls it
+   * during config validation, on a worker thread, on a fresh instance that is never deployed (so
+   * it must not use {@link #service()}, {@code vertx} or {@code config()}); a {@code ConfigException}
+   * from here exits the process with code 2 before any resource opens. Override it to parse the
+   * block with the service's options class, e.g. {@code new JanitorOptions(config)}, whose errors
+   * then name {@code services[<name>].config.<key>}. The default accepts any block.
+   *
+   * @param config the service's {@code config} block, with its key path
+   */
+  protected void validateConfig(ConfigReader config) {
   }
 
   /**

@@ -9,11 +9,13 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Wraps one instance of a {@link ServiceVerticle} for deployment: attaches the service context
- * before Vert.x initialises the verticle, and bounds {@code stop()} by the service's
- * {@code stopTimeoutMs}.
+ * before Vert.x initialises the verticle, bounds {@code start()} by the service's
+ * {@code startTimeoutMs} and {@code stop()} by its {@code stopTimeoutMs}.
  *
- * <p>Why a wrapper: Vert.x waits for {@code stop()} without a limit, so one stuck service would
- * hang the whole shutdown. On overrun the wrapper reports it to the runner and completes the
+ * <p>Why a wrapper: Vert.x waits for {@code start()} and {@code stop()} without a limit, so one
+ * stuck service would hang the whole start-up or shutdown. A start overrun fails the deployment (a
+ * start failure: rollback at start-up, the restart policy later); the late {@code start()} is
+ * ignored. On overrun the wrapper reports it to the runner and completes the
  * undeploy, which removes the deployment (the force-undeploy); the late {@code stop()} is left to
  * finish or not on its own context.
  */
@@ -32,7 +34,15 @@ final class SupervisedDeployable implements Deployable {
   @Override
   public Future<?> deploy(Context context) throws Exception {
     verticle.attach(serviceContext);
-    return verticle.deploy(context);
+    long timeoutMs = runner.spec().startTimeoutMs();
+    return verticle.deploy(context).timeout(timeoutMs, TimeUnit.MILLISECONDS).recover(err -> {
+      if (err instanceof TimeoutException) {
+        runner.startOverran(timeoutMs);
+        return Future.failedFuture(new TimeoutException("service '" + runner.spec().name()
+          + "': start() did not complete within startTimeoutMs=" + timeoutMs + " ms"));
+      }
+      return Future.failedFuture(err);
+    });
   }
 
   @Override

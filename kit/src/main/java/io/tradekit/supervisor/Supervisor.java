@@ -49,14 +49,19 @@ final class Supervisor implements ServiceRunner.Owner {
   private final List<ServiceRunner> started = new ArrayList<>();
   private final ReadinessChecks readiness;
 
-  private SupervisorOptions options;
+  // volatile: the process watchdog reads the stop deadline from the signal thread.
+  private volatile SupervisorOptions options;
   private ResourceRegistry registry;
   private AdminServer admin;
   private DevServices.Lease devServices;
   private boolean ready;
   private boolean startupDone;
   private Future<Integer> shutdown;
+  private String stopReason;
   private Throwable startFailure;
+  private Phase phase = Phase.NEW;
+  /** The start-up phases before READY, without the rollback; a stop waits for it to settle. */
+  private Future<Void> steps;
 
   Supervisor(Vertx vertx, Context context, JsonObject inlineConfig, String configPath, String onlyService) {
     this.vertx = vertx;
@@ -86,18 +91,40 @@ final class Supervisor implements ServiceRunner.Owner {
     return ready && shutdown == null;
   }
 
+  /** @return true once the ordered stop has begun */
+  boolean stopRequested() {
+    return shutdown != null;
+  }
+
+  /**
+   * Start-up phases, in order. A stop may land in any of them: the phase in flight completes (an
+   * open, a migration, a deploy, each bounded), no later phase begins, and the ordered stop then
+   * undoes whatever was opened or deployed.
+   */
+  enum Phase { NEW, LOADING, VALIDATING, STARTING_ADMIN, STARTING_DEV_SERVICES, OPENING_RESOURCES, MIGRATING,
+    DEPLOYING, READY, STOPPING, STOPPED }
+
+  Phase phase() {
+    return phase;
+  }
+
   Future<Void> start() {
     events.emit("supervisor.starting", "config", configPath != null ? configPath : "inline",
       "only", onlyService == null ? "-" : onlyService);
-    Future<JsonObject> loaded = configPath != null ? ConfigLoader.load(vertx, configPath) : ConfigLoader.load(vertx, inlineConfig);
-    return loaded
-      .compose(this::validate)
-      .compose(v -> startAdmin())
-      .compose(v -> startDevServices())
-      .compose(v -> openResources())
-      .compose(v -> migrate())
-      .compose(v -> deployServices())
+    steps = step(Phase.LOADING, () -> configPath != null ? ConfigLoader.load(vertx, configPath)
+        : ConfigLoader.load(vertx, inlineConfig))
+      .compose(json -> step(Phase.VALIDATING, () -> validate(json)))
+      .compose(v -> step(Phase.STARTING_ADMIN, this::startAdmin))
+      .compose(v -> step(Phase.STARTING_DEV_SERVICES, this::startDevServices))
+      .compose(v -> step(Phase.OPENING_RESOURCES, this::openResources))
+      .compose(v -> step(Phase.MIGRATING, this::migrate))
+      .compose(v -> step(Phase.DEPLOYING, this::deployServices));
+    return steps
       .compose(v -> {
+        if (shutdown != null) {
+          return Future.failedFuture(new StartupCancelledException(stopReason));
+        }
+        phase = Phase.READY;
         ready = true;
         startupDone = true;
         events.emit("supervisor.ready", "services", started.size(), "resources", registry.all().size(),
@@ -106,6 +133,22 @@ final class Supervisor implements ServiceRunner.Owner {
         return Future.<Void>succeededFuture();
       })
       .recover(this::rollback);
+  }
+
+  /**
+   * Enters {@code next} unless a stop was requested, in which case start-up ends here: the stop
+   * has already begun and will undo what the earlier phases did.
+   */
+  private <T> Future<T> step(Phase next, java.util.function.Supplier<Future<T>> action) {
+    if (shutdown != null) {
+      return Future.failedFuture(new StartupCancelledException(stopReason));
+    }
+    phase = next;
+    try {
+      return action.get();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   /**
@@ -189,8 +232,9 @@ final class Supervisor implements ServiceRunner.Owner {
       readiness.registerService(runner);
       chain = chain.compose(v -> {
         if (shutdown != null) {
-          return Future.failedFuture(new IllegalStateException("shutdown requested during start-up"));
+          return Future.failedFuture(new StartupCancelledException(stopReason));
         }
+        // Recorded before its deploy begins, so a stop that lands during the deploy stops it too.
         started.add(runner);
         return runner.start();
       });
@@ -200,6 +244,10 @@ final class Supervisor implements ServiceRunner.Owner {
 
   private Future<Void> rollback(Throwable cause) {
     startFailure = cause;
+    if (cause instanceof StartupCancelledException) {
+      // Not a failure: a stop arrived during start-up and is already running; its exit code stands.
+      return shutdown.transform(ar -> Future.failedFuture(cause));
+    }
     int exitCode = cause instanceof ConfigException ? ExitCodes.CONFIG_ERROR : ExitCodes.FAILURE;
     // A config error is reported once, as one line, by whoever started us (launcher: stderr;
     // embedding: the failed start future); anything else is logged here.
@@ -271,45 +319,84 @@ final class Supervisor implements ServiceRunner.Owner {
       return shutdown;
     }
     long startNanos = System.nanoTime();
-    events.emit("supervisor.stopping", "reason", reason);
-    int[] exitCode = {requestedExitCode};
-    Promise<Void> drained = Promise.promise();
-    long drainMs = startupDone ? options.drainDelayMs() : 0;
-    if (drainMs > 0) {
-      vertx.setTimer(drainMs, t -> drained.complete());
-    } else {
-      drained.complete();
+    stopReason = reason;
+    Phase interrupted = phase;
+    phase = Phase.STOPPING;
+    events.emit("supervisor.stopping", "reason", reason, "phase", interrupted.name().toLowerCase());
+    if (registry != null) {
+      registry.cancelOpening(); // no new open attempt from here; one in flight is awaited below
     }
-    Future<Void> ordered = drained.future()
+    ExitCode exitCode = new ExitCode(requestedExitCode);
+    // Start-up phases in flight complete first (each is bounded); no later one begins because
+    // shutdown is set. Only then is anything undone, so a pool is never closed under a migration
+    // and a deploy that completes after the stop is still undeployed.
+    Future<Void> startupSettled = steps == null ? Future.succeededFuture() : steps.otherwiseEmpty();
+    long drainMs = startupDone ? options.drainDelayMs() : 0;
+    Future<Void> ordered = startupSettled
+      .compose(v -> drainMs > 0 ? delay(drainMs) : Future.<Void>succeededFuture())
       .compose(v -> stopServices())
       .compose(clean -> {
         if (!clean) {
-          exitCode[0] = Math.max(exitCode[0], ExitCodes.FAILURE);
+          exitCode.raiseTo(ExitCodes.FAILURE);
         }
         return registry == null ? Future.succeededFuture()
           : registry.closeAll(options.resourceCloseTimeoutMs()).recover(err -> {
               LOG.error("{}", err.getMessage());
-              exitCode[0] = Math.max(exitCode[0], ExitCodes.FAILURE);
+              exitCode.raiseTo(ExitCodes.FAILURE);
               return Future.succeededFuture();
             });
       })
       .compose(v -> releaseDevServices());
-    long deadlineMs = options == null ? SupervisorOptions.DEFAULT_SHUTDOWN_DEADLINE_MS : options.shutdownDeadlineMs();
+    long deadlineMs = shutdownDeadlineMs();
     shutdown = ordered
       .timeout(deadlineMs, TimeUnit.MILLISECONDS)
       .recover(err -> {
         LOG.error("shutdown did not complete within shutdown.deadlineMs={} ms: {}", deadlineMs, ServiceRunner.describe(err));
-        exitCode[0] = Math.max(exitCode[0], ExitCodes.FAILURE);
+        exitCode.raiseTo(ExitCodes.FAILURE);
         return Future.succeededFuture();
       })
       .compose(v -> admin == null ? Future.succeededFuture() : admin.close().otherwiseEmpty())
       .map(v -> {
-        events.emit("supervisor.stopped", "exitCode", exitCode[0], "reason", reason,
+        phase = Phase.STOPPED;
+        events.emit("supervisor.stopped", "exitCode", exitCode.value(), "reason", reason,
           "tookMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
-        terminated.tryComplete(exitCode[0]);
-        return exitCode[0];
+        terminated.tryComplete(exitCode.value());
+        return exitCode.value();
       });
     return shutdown;
+  }
+
+  /** @return the overall bound of the ordered stop: the configured one, or the default before config was read */
+  long shutdownDeadlineMs() {
+    return options == null ? SupervisorOptions.DEFAULT_SHUTDOWN_DEADLINE_MS : options.shutdownDeadlineMs();
+  }
+
+  /** @return the process watchdog's margin past the stop deadline */
+  long watchdogMarginMs() {
+    return options == null ? SupervisorOptions.DEFAULT_WATCHDOG_MARGIN_MS : options.watchdogMarginMs();
+  }
+
+  private Future<Void> delay(long ms) {
+    Promise<Void> elapsed = Promise.promise();
+    vertx.setTimer(ms, t -> elapsed.complete());
+    return elapsed.future();
+  }
+
+  /** The exit code of one shutdown: starts at the requested code and only ever rises. */
+  private static final class ExitCode {
+    private int value;
+
+    ExitCode(int requested) {
+      this.value = requested;
+    }
+
+    void raiseTo(int code) {
+      value = Math.max(value, code);
+    }
+
+    int value() {
+      return value;
+    }
   }
 
   /** @return true when every service stopped within its timeout */

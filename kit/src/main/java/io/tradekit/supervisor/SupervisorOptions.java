@@ -24,7 +24,9 @@ import java.util.TreeSet;
  *
  * <p>Top-level keys: {@code admin}, {@code startup} ({@code resourceWaitMs} 30000,
  * {@code resourceRetryMinMs} 200, {@code resourceRetryMaxMs} 2000), {@code shutdown}
- * ({@code drainDelayMs} 0, {@code deadlineMs} 60000, {@code resourceCloseTimeoutMs} 5000),
+ * ({@code drainDelayMs} 0, {@code deadlineMs} 60000, {@code resourceCloseTimeoutMs} 5000,
+ * {@code watchdogMarginMs} 5000: in process mode a watchdog thread halts the JVM with exit code 1
+ * and a thread dump when the ordered stop has not finished by {@code deadlineMs} plus this margin),
  * {@code devServices}, {@code resources} (name to block), {@code services} (array), and an
  * optional free-text {@code description}.
  */
@@ -36,6 +38,7 @@ public final class SupervisorOptions {
   public static final long DEFAULT_DRAIN_DELAY_MS = 0;
   public static final long DEFAULT_SHUTDOWN_DEADLINE_MS = 60_000;
   public static final long DEFAULT_RESOURCE_CLOSE_TIMEOUT_MS = 5_000;
+  public static final long DEFAULT_WATCHDOG_MARGIN_MS = 5_000;
 
   private static final Set<String> KEYS = Set.of("description", "admin", "startup", "shutdown", "devServices",
     "resources", "services");
@@ -47,6 +50,7 @@ public final class SupervisorOptions {
   private final long drainDelayMs;
   private final long shutdownDeadlineMs;
   private final long resourceCloseTimeoutMs;
+  private final long watchdogMarginMs;
   private final JsonObject devServices;
   private final Map<String, JsonObject> resources;
   private final List<ServiceSpec> services;
@@ -60,10 +64,11 @@ public final class SupervisorOptions {
     this.resourceRetryMinMs = startup.millis("resourceRetryMinMs", DEFAULT_RESOURCE_RETRY_MIN_MS, 1);
     this.resourceRetryMaxMs = startup.millis("resourceRetryMaxMs", Math.max(resourceRetryMinMs, DEFAULT_RESOURCE_RETRY_MAX_MS), resourceRetryMinMs);
     ConfigReader shutdown = root.object("shutdown")
-      .rejectUnknownKeys(Set.of("drainDelayMs", "deadlineMs", "resourceCloseTimeoutMs"));
+      .rejectUnknownKeys(Set.of("drainDelayMs", "deadlineMs", "resourceCloseTimeoutMs", "watchdogMarginMs"));
     this.drainDelayMs = shutdown.millis("drainDelayMs", DEFAULT_DRAIN_DELAY_MS, 0);
     this.shutdownDeadlineMs = shutdown.millis("deadlineMs", DEFAULT_SHUTDOWN_DEADLINE_MS, 1);
     this.resourceCloseTimeoutMs = shutdown.millis("resourceCloseTimeoutMs", DEFAULT_RESOURCE_CLOSE_TIMEOUT_MS, 1);
+    this.watchdogMarginMs = shutdown.millis("watchdogMarginMs", DEFAULT_WATCHDOG_MARGIN_MS, 0);
     this.devServices = root.rawObject("devServices").copy();
 
     JsonObject resourcesBlock = root.rawObject("resources");
@@ -85,6 +90,11 @@ public final class SupervisorOptions {
       // A supervisor with nothing to run is almost always a wrong or empty config file.
       throw new ConfigException("services", "expected at least one enabled service, got " + all.size()
         + " service(s), none enabled");
+    }
+    // Each service checks its own config block now, so a late service in a long dependency chain
+    // cannot fail minutes into a start on a key that was wrong from the beginning.
+    for (ServiceSpec spec : services) {
+      spec.validateServiceConfig();
     }
   }
 
@@ -169,6 +179,11 @@ public final class SupervisorOptions {
 
   public long resourceCloseTimeoutMs() {
     return resourceCloseTimeoutMs;
+  }
+
+  /** @return how long past {@link #shutdownDeadlineMs()} the process watchdog waits before halting */
+  public long watchdogMarginMs() {
+    return watchdogMarginMs;
   }
 
   /** @return the raw {@code devServices} block (a copy) */

@@ -24,7 +24,7 @@ public class SupervisorVerticle extends VerticleBase {
   private final String configPath;
   private final String onlyService;
   private final Promise<Integer> terminated = Promise.promise();
-  private Supervisor supervisor;
+  private volatile Supervisor supervisor;
 
   /** Uses the deployment's {@code config()} as the supervisor config. */
   public SupervisorVerticle() {
@@ -91,6 +91,17 @@ public class SupervisorVerticle extends VerticleBase {
   /** @return why start-up failed, or null */
   public Throwable startFailure() {
     return supervisor == null ? null : supervisor.startFailure();
+  }
+
+  /**
+   * @return how long after a stop request the process watchdog lets the ordered stop run before it
+   *     halts the JVM: {@code shutdown.deadlineMs + shutdown.watchdogMarginMs} (defaults before the
+   *     config was read). Any thread.
+   */
+  long watchdogBudgetMs() {
+    Supervisor s = supervisor;
+    return s == null ? SupervisorOptions.DEFAULT_SHUTDOWN_DEADLINE_MS + SupervisorOptions.DEFAULT_WATCHDOG_MARGIN_MS
+      : s.shutdownDeadlineMs() + s.watchdogMarginMs();
   }
 
   /** @return the admin server's port, or -1 when disabled or not started */

@@ -38,7 +38,15 @@ public final class AnalyzerOptions {
   final String redis;
 
   public AnalyzerOptions(JsonObject json) {
-    ConfigReader c = ConfigReader.of(json, "config").rejectUnknownKeys(Set.of("exchange", "instruments", "resolutions",
+    this(ConfigReader.of(json, "config"));
+  }
+
+  /**
+   * Parses and validates the service's config block; errors name keys under the reader's path
+   * (e.g. {@code services[name].config.batchSize} when the supervisor validates it up front).
+   */
+  public AnalyzerOptions(ConfigReader config) {
+    ConfigReader c = config.rejectUnknownKeys(Set.of("exchange", "instruments", "resolutions",
       "group", "batchSize", "blockMs", "claimIdleMs", "claimIntervalMs", "retryDelayMs", "commandTimeoutMs",
       "tickerRefreshMs", "postgres", "redis"));
     exchange = c.string("exchange", "deribit");

@@ -1,5 +1,6 @@
 package io.tradekit.verticles.analyzer;
 
+import io.tradekit.config.ConfigReader;
 import io.tradekit.pg.PgResource;
 import io.tradekit.redis.RedisResource;
 import io.tradekit.supervisor.ServiceVerticle;
@@ -85,6 +86,12 @@ public class AnalyzerService extends ServiceVerticle {
   private RedisResource redis;
   private GroupConsumer consumer;
   private long tickerTimer = -1;
+
+  /** Checks the whole config block up front, during the supervisor's config validation. */
+  @Override
+  protected void validateConfig(ConfigReader config) {
+    new AnalyzerOptions(config);
+  }
 
   @Override
   public Future<?> start() {

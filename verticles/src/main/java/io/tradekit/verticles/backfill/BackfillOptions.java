@@ -35,7 +35,15 @@ public final class BackfillOptions {
   final String postgres;
 
   public BackfillOptions(JsonObject json) {
-    ConfigReader c = ConfigReader.of(json, "config").rejectUnknownKeys(Set.of("exchange", "instruments", "resolution",
+    this(ConfigReader.of(json, "config"));
+  }
+
+  /**
+   * Parses and validates the service's config block; errors name keys under the reader's path
+   * (e.g. {@code services[name].config.batchSize} when the supervisor validates it up front).
+   */
+  public BackfillOptions(ConfigReader config) {
+    ConfigReader c = config.rejectUnknownKeys(Set.of("exchange", "instruments", "resolution",
       "lookbackMs", "chunkBars", "maxConcurrency", "requestsPerSecond", "maxAttempts", "retryInitialMs", "retryMaxMs",
       "requestTimeoutMs", "http", "postgres"));
     exchange = c.string("exchange", "deribit");

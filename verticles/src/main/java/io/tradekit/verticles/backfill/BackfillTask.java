@@ -1,5 +1,6 @@
 package io.tradekit.verticles.backfill;
 
+import io.tradekit.config.ConfigReader;
 import io.tradekit.http.HttpResource;
 import io.tradekit.pg.PgResource;
 import io.tradekit.supervisor.TaskVerticle;
@@ -45,6 +46,12 @@ public class BackfillTask extends TaskVerticle {
   private BackfillOptions options;
   private PgResource pg;
   private ChartClient charts;
+
+  /** Checks the whole config block up front, during the supervisor's config validation. */
+  @Override
+  protected void validateConfig(ConfigReader config) {
+    new BackfillOptions(config);
+  }
 
   @Override
   protected Future<?> run() {

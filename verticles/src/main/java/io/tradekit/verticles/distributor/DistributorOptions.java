@@ -39,7 +39,15 @@ public final class DistributorOptions {
   final String redis;
 
   public DistributorOptions(JsonObject json) {
-    ConfigReader c = ConfigReader.of(json, "config").rejectUnknownKeys(Set.of("exchange", "instruments", "group",
+    this(ConfigReader.of(json, "config"));
+  }
+
+  /**
+   * Parses and validates the service's config block; errors name keys under the reader's path
+   * (e.g. {@code services[name].config.batchSize} when the supervisor validates it up front).
+   */
+  public DistributorOptions(ConfigReader config) {
+    ConfigReader c = config.rejectUnknownKeys(Set.of("exchange", "instruments", "group",
       "batchSize", "blockMs", "claimIdleMs", "claimIntervalMs", "retryDelayMs", "commandTimeoutMs", "postgres", "redis"));
     exchange = c.string("exchange", DEFAULT_EXCHANGE);
     instruments = c.stringList("instruments");

@@ -1,5 +1,6 @@
 package io.tradekit.verticles.distributor;
 
+import io.tradekit.config.ConfigReader;
 import io.micrometer.core.instrument.Counter;
 import io.tradekit.health.KitMetrics;
 import io.tradekit.pg.PgResource;
@@ -50,6 +51,12 @@ public class DistributorService extends ServiceVerticle {
   private GroupConsumer consumer;
   private Counter persisted;
   private Counter deadLettered;
+
+  /** Checks the whole config block up front, during the supervisor's config validation. */
+  @Override
+  protected void validateConfig(ConfigReader config) {
+    new DistributorOptions(config);
+  }
 
   @Override
   public Future<?> start() {

@@ -1,5 +1,6 @@
 package io.tradekit.verticles.exchange;
 
+import io.tradekit.config.ConfigReader;
 import io.tradekit.supervisor.ServiceVerticle;
 import io.vertx.core.Future;
 
@@ -17,6 +18,12 @@ import io.vertx.core.Future;
 public class SimulatedExchangeVerticle extends ServiceVerticle {
 
   private SimulatedExchange exchange;
+
+  /** Checks the whole config block up front, during the supervisor's config validation. */
+  @Override
+  protected void validateConfig(ConfigReader config) {
+    new SimulatedExchangeOptions(config);
+  }
 
   @Override
   public Future<?> start() {

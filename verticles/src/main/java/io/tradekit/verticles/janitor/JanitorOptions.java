@@ -25,7 +25,15 @@ public final class JanitorOptions {
   final String redis;
 
   public JanitorOptions(JsonObject json) {
-    ConfigReader c = ConfigReader.of(json, "config").rejectUnknownKeys(Set.of("tradesRetentionMs", "ohlcRetentionMs",
+    this(ConfigReader.of(json, "config"));
+  }
+
+  /**
+   * Parses and validates the service's config block; errors name keys under the reader's path
+   * (e.g. {@code services[name].config.batchSize} when the supervisor validates it up front).
+   */
+  public JanitorOptions(ConfigReader config) {
+    ConfigReader c = config.rejectUnknownKeys(Set.of("tradesRetentionMs", "ohlcRetentionMs",
       "streamRetentionMs", "batchSize", "maxBatches", "streamPattern", "commandTimeoutMs", "postgres", "redis"));
     tradesRetentionMs = c.millis("tradesRetentionMs", 7L * 24 * 3_600_000, 1);
     ohlcRetentionMs = c.millis("ohlcRetentionMs", 90L * 24 * 3_600_000, 1);

@@ -1,5 +1,6 @@
 package io.tradekit.verticles.janitor;
 
+import io.tradekit.config.ConfigReader;
 import io.tradekit.pg.PgResource;
 import io.tradekit.redis.RedisResource;
 import io.tradekit.supervisor.TaskVerticle;
@@ -32,6 +33,12 @@ public class JanitorTask extends TaskVerticle {
   private JanitorOptions options;
   private PgResource pg;
   private RedisResource redis;
+
+  /** Checks the whole config block up front, during the supervisor's config validation. */
+  @Override
+  protected void validateConfig(ConfigReader config) {
+    new JanitorOptions(config);
+  }
 
   @Override
   protected Future<?> run() {

@@ -38,7 +38,15 @@ public final class ReceiverOptions {
   final String redis;
 
   public ReceiverOptions(JsonObject json) {
-    ConfigReader c = ConfigReader.of(json, "config").rejectUnknownKeys(Set.of("exchange", "instruments", "kinds",
+    this(ConfigReader.of(json, "config"));
+  }
+
+  /**
+   * Parses and validates the service's config block; errors name keys under the reader's path
+   * (e.g. {@code services[name].config.batchSize} when the supervisor validates it up front).
+   */
+  public ReceiverOptions(ConfigReader config) {
+    ConfigReader c = config.rejectUnknownKeys(Set.of("exchange", "instruments", "kinds",
       "interval", "feed", "batchSize", "lingerMs", "writeConcurrency", "maxLen", "maxBuffered", "overflow",
       "commandTimeoutMs", "retryMinMs", "retryMaxMs", "redis"));
     exchange = c.string("exchange", "deribit");

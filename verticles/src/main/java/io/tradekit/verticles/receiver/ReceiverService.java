@@ -1,5 +1,6 @@
 package io.tradekit.verticles.receiver;
 
+import io.tradekit.config.ConfigReader;
 import io.micrometer.core.instrument.Counter;
 import io.tradekit.feed.FeedClient;
 import io.tradekit.feed.FeedMessage;
@@ -33,6 +34,13 @@ public class ReceiverService extends ServiceVerticle {
   private FeedClient feed;
   private StreamWriter writer;
   private Counter skipped;
+
+  /** Checks the whole config block up front, during the supervisor's config validation. */
+  @Override
+  protected void validateConfig(ConfigReader config) {
+    ReceiverOptions parsed = new ReceiverOptions(config);
+    new FeedOptions(parsed.feed, config.path("feed")).setChannels(parsed.channels());
+  }
 
   @Override
   public Future<?> start() {
