@@ -120,6 +120,23 @@ class ProcessLifecycleIT {
   }
 
   @Test
+  void badServiceConfigKeyExitsTwoBeforeAnyResourceOpens() throws Exception {
+    JsonObject janitor = new JsonObject().put("name", "janitor").put("verticle", "io.tradekit.verticles.janitor.JanitorTask")
+      .put("kind", "task").put("uses", new JsonArray().add("postgres").add("redis"))
+      .put("config", new JsonObject().put("batchSize", "many"));
+    // The janitor comes last in a dependency chain: its config must still be checked before anything starts.
+    Path file = writeConfig(config(0, exchange("exchange"), janitor.put("dependsOn", new JsonArray().add("exchange"))));
+    try (FatJarProcess process = FatJarProcess.start(dir, "-conf", file.toString())) {
+      assertThat(process.waitForExit(60)).as("stdout:\n%s\nstderr:\n%s", process.stdout(), process.stderr()).isEqualTo(2);
+      List<String> lines = process.stderr().lines().filter(l -> !l.isBlank()).toList();
+      assertThat(lines).hasSize(1);
+      assertThat(lines.get(0)).startsWith("config error: services[janitor].config.batchSize:");
+      assertThat(process.events()).noneMatch(e -> e.startsWith("event=resource.opening")
+        || e.startsWith("event=service.starting"));
+    }
+  }
+
+  @Test
   void missingConfigFileExitsTwoInBothLaunchModes() throws Exception {
     String missing = dir.resolve("missing.json").toString();
     try (FatJarProcess embedded = FatJarProcess.start(dir, "-conf", missing)) {
