@@ -78,6 +78,9 @@ public final class ResourceRegistry {
   }
 
   private Future<Void> openWithRetry(Resource resource, long waitMs, long retryMinMs, long retryMaxMs) {
+    if (openingCancelled) {
+      return Future.failedFuture(new OpenCancelledException(resource.name()));
+    }
     listener.opening(resource);
     long startNanos = System.nanoTime();
     Promise<Void> done = Promise.promise();
@@ -91,7 +94,7 @@ public final class ResourceRegistry {
   private void attempt(Resource resource, long startNanos, long waitMs, long minMs, long maxMs, long nextDelayMs,
                        Promise<Void> done) {
     if (openingCancelled) {
-      done.fail(new IllegalStateException("opening of '" + resource.name() + "' cancelled: stop requested"));
+      done.fail(new OpenCancelledException(resource.name()));
       return;
     }
     Future<Void> open;

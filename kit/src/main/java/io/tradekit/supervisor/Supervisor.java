@@ -6,6 +6,7 @@ import io.tradekit.dev.DevServices;
 import io.tradekit.dev.DevServicesOptions;
 import io.tradekit.health.AdminServer;
 import io.tradekit.pg.PgResource;
+import io.tradekit.resource.OpenCancelledException;
 import io.tradekit.resource.Resource;
 import io.tradekit.resource.ResourceFactories;
 import io.tradekit.resource.ResourceRegistry;
@@ -243,11 +244,13 @@ final class Supervisor implements ServiceRunner.Owner {
   }
 
   private Future<Void> rollback(Throwable cause) {
-    startFailure = cause;
-    if (cause instanceof StartupCancelledException) {
+    if (cause instanceof StartupCancelledException || (shutdown != null && cause instanceof OpenCancelledException)) {
       // Not a failure: a stop arrived during start-up and is already running; its exit code stands.
-      return shutdown.transform(ar -> Future.failedFuture(cause));
+      Throwable cancelled = cause instanceof StartupCancelledException ? cause : new StartupCancelledException(stopReason);
+      startFailure = cancelled;
+      return shutdown.transform(ar -> Future.failedFuture(cancelled));
     }
+    startFailure = cause;
     int exitCode = cause instanceof ConfigException ? ExitCodes.CONFIG_ERROR : ExitCodes.FAILURE;
     // A config error is reported once, as one line, by whoever started us (launcher: stderr;
     // embedding: the failed start future); anything else is logged here.
