@@ -60,7 +60,9 @@ public class BackfillTask extends TaskVerticle {
     charts = new ChartClient(vertx, service().resource(options.http, HttpResource.class), options);
     Future<Void> chain = Future.succeededFuture();
     for (String instrument : options.instruments) {
-      chain = chain.compose(v -> backfill(instrument));
+      // A stop (SIGTERM) lets the instrument in flight finish, then skips the rest: gaps stay gaps
+      // and the next run fills them, since the backfill only inserts what is missing.
+      chain = chain.compose(v -> cancelled() ? Future.succeededFuture() : backfill(instrument));
     }
     return chain;
   }
