@@ -110,6 +110,11 @@ final class Supervisor implements ServiceRunner.Owner {
   }
 
   Future<Void> start() {
+    if (shutdown != null) {
+      // Stopped before start-up began: nothing to undo, nothing to start.
+      startFailure = new StartupCancelledException(stopReason);
+      return shutdown.transform(ar -> Future.failedFuture(startFailure));
+    }
     events.emit("supervisor.starting", "config", configPath != null ? configPath : "inline",
       "only", onlyService == null ? "-" : onlyService);
     steps = step(Phase.LOADING, () -> configPath != null ? ConfigLoader.load(vertx, configPath)

@@ -5,6 +5,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 
+import java.util.concurrent.atomic.AtomicReference;
+
 /**
  * The tradekit supervisor as a verticle: deploy it and it loads the config, starts dev services,
  * opens shared resources and deploys the configured services; undeploy it (or call
@@ -24,6 +26,7 @@ public class SupervisorVerticle extends VerticleBase {
   private final String configPath;
   private final String onlyService;
   private final Promise<Integer> terminated = Promise.promise();
+  private final AtomicReference<String> pendingStop = new AtomicReference<>();
   private volatile Supervisor supervisor;
 
   /** Uses the deployment's {@code config()} as the supervisor config. */
@@ -58,10 +61,16 @@ public class SupervisorVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     JsonObject inline = explicitConfig != null ? explicitConfig : config();
-    supervisor = new Supervisor(vertx, context, inline, configPath, onlyService);
-    supervisor.terminated().onComplete(ar -> terminated.tryComplete(ar.succeeded() ? ar.result() : ExitCodes.FAILURE));
+    Supervisor created = new Supervisor(vertx, context, inline, configPath, onlyService);
+    created.terminated().onComplete(ar -> terminated.tryComplete(ar.succeeded() ? ar.result() : ExitCodes.FAILURE));
+    supervisor = created;
     ProcessMode.track(this);
-    return supervisor.start();
+    String stopBeforeStart = pendingStop.get();
+    if (stopBeforeStart != null) {
+      // shutdown() was called between deployVerticle and this start(): honour it before anything starts.
+      created.shutdown(stopBeforeStart, ExitCodes.OK);
+    }
+    return created.start();
   }
 
   @Override
@@ -75,11 +84,19 @@ public class SupervisorVerticle extends VerticleBase {
    * @return the exit code: 0 clean, 1 when a service overran its stop timeout or something failed
    */
   public Future<Integer> shutdown(String reason) {
-    if (supervisor == null) {
-      return Future.succeededFuture(ExitCodes.OK);
+    Supervisor current = supervisor;
+    if (current == null) {
+      // Not started yet (deployVerticle was called, start() has not run): start() sees this and
+      // stops before anything starts. Re-read after recording it, in case start() ran meanwhile.
+      pendingStop.compareAndSet(null, reason);
+      current = supervisor;
+      if (current == null) {
+        return terminated.future();
+      }
     }
+    Supervisor target = current;
     Promise<Integer> result = Promise.promise();
-    context.runOnContext(v -> supervisor.shutdown(reason, ExitCodes.OK).onComplete(result));
+    context.runOnContext(v -> target.shutdown(reason, ExitCodes.OK).onComplete(result));
     return result.future();
   }
 
