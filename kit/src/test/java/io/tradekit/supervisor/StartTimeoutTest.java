@@ -58,8 +58,9 @@ class StartTimeoutTest {
       assertThat(failed.getLong("timeMs") - starting.getLong("timeMs")).as("failed at about startTimeoutMs")
         .isBetween(450L, 3_000L);
       assertStoppedCleanly(events);
-      assertThat(events.trace("service.stopped", "resource.closed")).containsExactly(
-        "service.stopped:idle-a", "resource.closed:redis", "resource.closed:postgres");
+      // Whether the never-started stuck-b gets a service.stopped is the kit's choice; idle-a's is not.
+      assertThat(events.trace("service.stopped", "resource.closed")).filteredOn(e -> !e.endsWith(":stuck-b"))
+        .containsExactly("service.stopped:idle-a", "resource.closed:redis", "resource.closed:postgres");
       done.flag();
     }));
   }
