@@ -45,6 +45,9 @@ final class ServiceRunner {
     void escalate(ServiceRunner runner, String reason);
 
     void readinessCheck(String name, Handler<Promise<Status>> procedure);
+
+    /** @return true once the supervisor's ordered stop has begun (it stops this runner next) */
+    boolean stopRequested();
   }
 
   /** A report (failure or completion) that arrived while its generation was still deploying. */
@@ -145,7 +148,7 @@ final class ServiceRunner {
           return Future.failedFuture(ar.cause());
         }
         deploymentId = ar.result();
-        if (stopping != null) {
+        if (stopping != null || owner.stopRequested()) {
           // A stop landed during the deploy: it undeploys this deployment next; nothing "started".
           return Future.succeededFuture();
         }
@@ -169,7 +172,7 @@ final class ServiceRunner {
   }
 
   private void onReport(int fromGeneration, Throwable cause) {
-    if (fromGeneration != generation || stopping != null) {
+    if (fromGeneration != generation || stopping != null || owner.stopRequested()) {
       LOG.debug("ignoring report from service '{}' generation {} in state {}", spec.name(), fromGeneration, state);
       return;
     }
@@ -235,7 +238,7 @@ final class ServiceRunner {
     events.emit("service.restarting", "service", spec.name(), "attempt", restartBackoff.attempt(), "delayMs", delayMs);
     restartTimerId = vertx.setTimer(delayMs, t -> {
       restartTimerId = -1;
-      if (stopping != null) {
+      if (stopping != null || owner.stopRequested()) {
         return;
       }
       deploy("restart").onFailure(err -> {

@@ -93,7 +93,8 @@ final class Supervisor implements ServiceRunner.Owner {
   }
 
   /** @return true once the ordered stop has begun */
-  boolean stopRequested() {
+  @Override
+  public boolean stopRequested() {
     return shutdown != null;
   }
 
