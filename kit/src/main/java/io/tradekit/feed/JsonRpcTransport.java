@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -49,6 +50,8 @@ public final class JsonRpcTransport {
    * @param kind the log prefix and tag key, e.g. {@code feed} ({@code event=feed.reconnecting feed=<name>})
    * @param name the instance name in logs and errors, e.g. {@code deribit}
    * @param url a {@code ws://} or {@code wss://} URL
+   * @param connectTimeoutMs bound on the WebSocket connect and upgrade
+   * @param requestTimeoutMs bound on each request's reply
    * @param maxMessageBytes the largest inbound message accepted
    * @param reconnect the reconnect policy
    * @param rateLimitCooldownMs the least wait before reconnecting after error 10028
@@ -71,7 +74,8 @@ public final class JsonRpcTransport {
 
     /**
      * A socket is open (connection number {@code connection}): run the handshake with
-     * {@link #request}, then call {@link #established(long)}, or {@link #abort(long, String)} when it failed.
+     * {@link JsonRpcTransport#request}, then call {@link JsonRpcTransport#established(long)}, or
+     * {@link JsonRpcTransport#abort(long, String)} when it failed.
      */
     void opened(long connection);
 
@@ -83,7 +87,11 @@ public final class JsonRpcTransport {
     default void notification(String method, JsonObject params, long receivedNanos) {
     }
 
-    /** The current connection is gone; pending requests have been failed. A reconnect follows unless stopped. */
+    /**
+     * The current connection is gone; its pending requests fail right after this returns (so the
+     * owner has already dropped its per-connection state when their callbacks run). A reconnect
+     * follows unless stopped.
+     */
     default void closed(String reason, boolean wasEstablished) {
     }
 
@@ -117,7 +125,7 @@ public final class JsonRpcTransport {
   public JsonRpcTransport(Vertx vertx, Config config) {
     this.vertx = vertx;
     this.config = config;
-    this.backoff = config.reconnect().newSequence(config.clockMs(), () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+    this.backoff = config.reconnect().newSequence(config.clockMs(), () -> ThreadLocalRandom.current().nextDouble());
   }
 
   /** Starts connecting in the background on the caller's context; completes at once. */
@@ -269,8 +277,8 @@ public final class JsonRpcTransport {
     boolean wasEstablished = established;
     established = false;
     ws = null;
-    failPending(reason);
     listener.closed(reason, wasEstablished);
+    failPending(reason);
     if (!stopped) {
       LOG.warn("event={}.disconnected {}={} reason=\"{}\" wasConnected={}", config.kind(), config.kind(), config.name(), reason,
         wasEstablished);
