@@ -65,8 +65,9 @@ public final class FeedClient {
   }
 
   /**
-   * @param clockMs the monotonic clock in milliseconds that the reconnect and resubscribe backoff
-   *     measure stable periods on; tests may pass a virtual one
+   * @param clockMs the monotonic clock in milliseconds that the reconnect backoff measures a
+   *     connection's stable period on (see {@link FeedOptions#getReconnectResetAfterMs()}); tests
+   *     may pass a virtual one
    */
   public FeedClient(Vertx vertx, FeedOptions options, LongSupplier clockMs) {
     this.vertx = vertx;
