@@ -21,7 +21,9 @@ import java.util.Set;
  * {@code channelStaleMs} (0 = disabled: no notification on a channel for this long → resubscribe it),
  * {@code staleResubscribeLimit} (3: consecutive stale resubscribes of one channel before reconnecting),
  * {@code reconnectMinMs} (200), {@code reconnectMaxMs} (10000), {@code reconnectResetAfterMs} (30000:
- * connected this long resets the backoff), {@code rateLimitCooldownMs} (5000: wait after error 10028),
+ * a connection subscribed at least this long before it is lost starts the backoff over; otherwise
+ * each failed attempt grows the cap, min × 2^(n-1) up to max, full jitter; the same policy paces a
+ * book's resubscribe retries), {@code rateLimitCooldownMs} (5000: wait after error 10028),
  * {@code queueCapacity} (10000 messages toward the consumer), {@code overflowPolicy} (drop-oldest |
  * drop-newest), {@code deliveryBatchMax} (500 messages per consumer call), {@code maxMessageBytes}
  * (8388608), {@code answerTestRequests} (true; tests switch it off).

@@ -8,7 +8,12 @@ import io.tradekit.health.KitMetrics;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
-/** The feed's meters in {@link KitMetrics}, tagged {@code feed=<name>}. */
+/**
+ * The feed's meters in {@link KitMetrics}, tagged {@code feed=<name>}. Registered once per feed
+ * (gauges read volatile state the feed publishes on its context, so scraping from the admin
+ * server's thread never walks the feed's collections); nothing is looked up per message except
+ * the per-channel message counter.
+ */
 public final class FeedMetrics {
 
   public final Counter connects;
@@ -17,6 +22,10 @@ public final class FeedMetrics {
   public final Counter channelStalls;
   public final Counter drops;
   public final Counter gaps;
+  /** Book resubscribe attempts (each try of a book's retry loop). */
+  public final Counter resubscribes;
+  /** Book resubscribe attempts that failed (error, timeout, or the channel not accepted). */
+  public final Counter resubscribeFailures;
   public final Counter rejected;
   public final Counter malformed;
   public final Counter unsolicitedErrors;
@@ -24,7 +33,12 @@ public final class FeedMetrics {
   private final MeterRegistry registry = KitMetrics.registry();
   private final String feed;
 
-  public FeedMetrics(String feed, Supplier<Boolean> connected, IntSupplier queueDepth) {
+  /**
+   * @param connected whether the feed is subscribed (read from the scraping thread)
+   * @param queueDepth messages waiting for the consumer
+   * @param invalidBooks books waiting for a snapshot (read from the scraping thread)
+   */
+  public FeedMetrics(String feed, Supplier<Boolean> connected, IntSupplier queueDepth, IntSupplier invalidBooks) {
     this.feed = feed;
     connects = counter("tradekit.feed.connects");
     reconnects = counter("tradekit.feed.reconnects");
@@ -32,12 +46,15 @@ public final class FeedMetrics {
     channelStalls = counter("tradekit.feed.stalls.channel");
     drops = counter("tradekit.feed.queue.drops");
     gaps = counter("tradekit.feed.book.gaps");
+    resubscribes = counter("tradekit.feed.book.resubscribes");
+    resubscribeFailures = counter("tradekit.feed.book.resubscribe.failures");
     rejected = counter("tradekit.feed.subscriptions.rejected");
     malformed = counter("tradekit.feed.frames.malformed");
     unsolicitedErrors = counter("tradekit.feed.errors.unsolicited");
     heartbeatReply = Timer.builder("tradekit.feed.heartbeat.reply").tag("feed", feed).register(registry);
     KitMetrics.gauge("tradekit.feed.connected", () -> connected.get() ? 1 : 0, "feed", feed);
     KitMetrics.gauge("tradekit.feed.queue.depth", queueDepth::getAsInt, "feed", feed);
+    KitMetrics.gauge("tradekit.feed.books.invalid", invalidBooks::getAsInt, "feed", feed);
   }
 
   private Counter counter(String name) {

@@ -27,6 +27,8 @@ final class ExchangeConnection {
 
   private static final Logger LOG = LoggerFactory.getLogger(ExchangeConnection.class);
   private static final String HEARTBEAT = "{\"jsonrpc\":\"2.0\",\"method\":\"heartbeat\",\"params\":{\"type\":\"heartbeat\"}}";
+  /** Deribit's "retry" error: the request cannot be processed now. */
+  private static final int RETRY = 10040;
   private static final String TEST_REQUEST = "{\"jsonrpc\":\"2.0\",\"method\":\"heartbeat\",\"params\":{\"type\":\"test_request\"}}";
 
   final String id;
@@ -204,6 +206,9 @@ final class ExchangeConnection {
   }
 
   private void handle(Object id, String method, JsonObject params, long usIn) {
+    if (faults.isActive(Fault.Type.SUBSCRIBE_ERROR) && (method.equals("public/subscribe") || method.equals("public/unsubscribe"))) {
+      throw new RpcException(RETRY, "retry", new JsonObject().put("reason", "subscriptions cannot be changed now (simulated)"));
+    }
     switch (method) {
       case "public/set_heartbeat":
         setHeartbeat(params);

@@ -32,7 +32,12 @@ public final class Fault {
     /** The next request gets error 10028 too_many_requests and the connection is closed. */
     RATELIMIT,
     /** Notifications of one channel stop; heartbeats and other channels continue. */
-    SILENCE;
+    SILENCE,
+    /**
+     * {@code public/subscribe} and {@code public/unsubscribe} are answered with error 10040
+     * ("retry"); existing subscriptions keep streaming. A client's resubscribe fails while it lasts.
+     */
+    SUBSCRIBE_ERROR;
 
     /** @return the lower-case name used in JSON */
     public String id() {

@@ -159,7 +159,8 @@ class FeedFaultsTest {
       .compose(v -> h.until(5_000, "gap detected", () -> h.count("tradekit.feed.book.gaps") >= 1))
       .compose(v -> h.until(5_000, "fresh snapshot after the gap", () -> h.received.stream().filter(m ->
           m.channel().equals(BOOK) && "snapshot".equals(((JsonObject) m.data()).getString("type"))).count() >= 2))
-      .map(v -> {
+      // status() and book() are confined to the feed's context: read them there.
+      .compose(v -> h.onFeed(() -> {
         ctx.verify(() -> {
           assertBookContinuous(h);
           assertThat(h.feed.status().getJsonArray("invalidBooks")).isEmpty();
@@ -167,8 +168,8 @@ class FeedFaultsTest {
           assertThat(book.isValid()).isTrue();
           assertThat(book.bestBid().orElseThrow().getKey()).isLessThan(book.bestAsk().orElseThrow().getKey());
         });
-        return null;
-      }).eventually(h::stop)).onComplete(ctx.succeedingThenComplete());
+        return (Void) null;
+      })).eventually(h::stop)).onComplete(ctx.succeedingThenComplete());
   }
 
   /** What the consumer saw of the book: each change continues the previous id, or follows a snapshot. */

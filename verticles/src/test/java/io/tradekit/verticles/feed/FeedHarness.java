@@ -1,12 +1,14 @@
 package io.tradekit.verticles.feed;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.tradekit.feed.FeedClient;
 import io.tradekit.feed.FeedMessage;
 import io.tradekit.feed.FeedOptions;
 import io.tradekit.health.KitMetrics;
 import io.tradekit.verticles.exchange.SimulatedExchange;
 import io.tradekit.verticles.exchange.SimulatedExchangeOptions;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -15,6 +17,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /** A real simulated exchange and a feed client connected to it, with what the consumer received. */
@@ -33,6 +36,7 @@ final class FeedHarness {
   final List<FeedMessage> received = new CopyOnWriteArrayList<>();
   /** nanoTime of each connection change, positive = connected, negative = disconnected */
   final List<Long> transitions = new CopyOnWriteArrayList<>();
+  private Context feedContext;
 
   private FeedHarness(Vertx vertx, SimulatedExchange exchange, FeedClient feed, String name) {
     this.vertx = vertx;
@@ -55,7 +59,24 @@ final class FeedHarness {
         return Future.succeededFuture();
       }).connectionHandler(up -> harness.transitions.add(up ? System.nanoTime() : -System.nanoTime()));
       return harness;
-    }).compose(h -> h.feed.start().map(h));
+    }).compose(h -> {
+      // The feed binds to the context it is started on; status() and book() are read there.
+      h.feedContext = vertx.getOrCreateContext();
+      return h.feed.start().map(h);
+    });
+  }
+
+  /** Runs {@code read} on the feed's context (where its state is confined) and returns the result. */
+  <T> Future<T> onFeed(Supplier<T> read) {
+    Promise<T> result = Promise.promise();
+    feedContext.runOnContext(v -> result.complete(read.get()));
+    return result.future();
+  }
+
+  /** @return the value of the gauge {@code meter} of this feed, or NaN when there is no such gauge */
+  double gauge(String meter) {
+    Gauge gauge = KitMetrics.registry().find(meter).tag("feed", name).gauge();
+    return gauge == null ? Double.NaN : gauge.value();
   }
 
   static SimulatedExchangeOptions exchangeOptions() {
