@@ -110,7 +110,7 @@ class StartupSigtermIT {
       String phase = stopping > 0 ? events.get(stopping - 1) : stopping == 0 ? "(nothing)" : "(no supervisor.stopping)";
       System.out.printf("StartupSigtermIT: SIGTERM %s at %d ms after launch; last event before supervisor.stopping: %s%n"
         + "  then: %s%n", moment, sigtermAtMs, phase,
-        String.join("\n        ", events.subList(Math.max(0, stopping), events.size())));
+        stopping < 0 ? "-" : String.join("\n        ", events.subList(stopping, events.size())));
 
       String output = process.stdout() + process.stderr();
       String context = String.format("SIGTERM %s at %d ms, hit after: %s%nevents:%n%s%nstderr:%n%s%nprocesses seen:%n%s",
