@@ -164,7 +164,8 @@ final class FatJarProcess implements AutoCloseable {
    */
   boolean awaitExit(Duration timeout) throws InterruptedException {
     long deadlineNanos = System.nanoTime() + timeout.toNanos();
-    while (!process.waitFor(Math.min(200_000_000L, Math.max(0, deadlineNanos - System.nanoTime())), TimeUnit.NANOSECONDS)) {
+    while (!process.waitFor(Math.min(PROCESS_SCAN_INTERVAL_NANOS, Math.max(0, deadlineNanos - System.nanoTime())),
+        TimeUnit.NANOSECONDS)) {
       if (System.nanoTime() >= deadlineNanos) {
         return false;
       }
@@ -182,9 +183,12 @@ final class FatJarProcess implements AutoCloseable {
   Optional<String> awaitLine(Predicate<String> matching, Duration timeout) {
     AtomicReference<String> found = new AtomicReference<>();
     try {
-      await().atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))
+      await().atMost(timeout).pollInSameThread().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))
         .until(() -> {
           found.set(nextMatchingLine(matching));
+          if (found.get() == null && System.nanoTime() - lastScanNanos > PROCESS_SCAN_INTERVAL_NANOS) {
+            scanProcesses(); // only between reads, so a scan never delays noticing the line
+          }
           return found.get() != null || !process.isAlive();
         });
     } catch (ConditionTimeoutException e) {
@@ -197,9 +201,6 @@ final class FatJarProcess implements AutoCloseable {
   }
 
   private String nextMatchingLine(Predicate<String> matching) {
-    if (System.nanoTime() - lastScanNanos > PROCESS_SCAN_INTERVAL_NANOS) {
-      scanProcesses();
-    }
     try (RandomAccessFile file = new RandomAccessFile(stdout.toFile(), "r")) {
       long length = file.length();
       if (length <= stdoutOffset) {
