@@ -2,6 +2,7 @@ package io.tradekit.http;
 
 import io.tradekit.config.ConfigException;
 import io.tradekit.config.ConfigReader;
+import io.tradekit.resource.OptionKeys;
 import io.tradekit.resource.Resource;
 import io.tradekit.resource.ResourceFactory;
 import io.vertx.core.Vertx;
@@ -13,7 +14,8 @@ import java.util.Set;
 
 /**
  * Creates {@link HttpResource}s from blocks {@code {"type":"http","baseUrl":"http://host:port",
- * "options":{...}}} where {@code options} uses Vert.x {@link WebClientOptions} property names.
+ * "options":{...}}} where {@code options} uses Vert.x {@link WebClientOptions} property names; any
+ * other key is a {@link ConfigException} naming it ({@link OptionKeys}).
  */
 public final class HttpResourceFactory implements ResourceFactory {
 
@@ -34,6 +36,7 @@ public final class HttpResourceFactory implements ResourceFactory {
     } catch (IllegalArgumentException e) {
       throw new ConfigException(block.path("baseUrl"), "expected an absolute http(s) URL, got \"" + baseUrl + "\"");
     }
+    OptionKeys.rejectUnknown(block.rawObject("options"), block.path("options"), WebClientOptions.class, Set.of());
     WebClientOptions options;
     try {
       options = new WebClientOptions(block.rawObject("options"));

@@ -4,6 +4,7 @@ import io.tradekit.resource.Resource;
 import io.tradekit.resource.ResourceClosedException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
@@ -36,6 +37,7 @@ public final class PgResource implements Resource {
   private final String name;
   private final PgConnectOptions connectOptions;
   private final PoolOptions poolOptions;
+  private final NetClientOptions transportOptions;
   private final boolean migrationsEnabled;
   private final List<String> migrationLocations;
   private final boolean pgbouncer;
@@ -43,12 +45,13 @@ public final class PgResource implements Resource {
   private volatile Pool pool;
 
   PgResource(Vertx vertx, String name, PgConnectOptions connectOptions, PoolOptions poolOptions,
-             boolean migrationsEnabled, List<String> migrationLocations, boolean pgbouncer,
+             NetClientOptions transportOptions, boolean migrationsEnabled, List<String> migrationLocations, boolean pgbouncer,
              ResilienceOptions resilienceOptions) {
     this.vertx = vertx;
     this.name = name;
     this.connectOptions = connectOptions;
     this.poolOptions = poolOptions;
+    this.transportOptions = transportOptions;
     this.migrationsEnabled = migrationsEnabled;
     this.migrationLocations = List.copyOf(migrationLocations);
     this.pgbouncer = pgbouncer;
@@ -75,7 +78,7 @@ public final class PgResource implements Resource {
     if (pool != null) {
       return Future.succeededFuture();
     }
-    Pool candidate = PgBuilder.pool().with(poolOptions).connectingTo(connectOptions).using(vertx).build();
+    Pool candidate = PgBuilder.pool().with(poolOptions).with(transportOptions).connectingTo(connectOptions).using(vertx).build();
     return candidate.query("SELECT 1").execute()
       .<Void>map(rows -> {
         pool = candidate;

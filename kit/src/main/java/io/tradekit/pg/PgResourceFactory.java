@@ -2,10 +2,12 @@ package io.tradekit.pg;
 
 import io.tradekit.config.ConfigException;
 import io.tradekit.config.ConfigReader;
+import io.tradekit.resource.OptionKeys;
 import io.tradekit.resource.Resource;
 import io.tradekit.resource.ResourceFactory;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.PoolOptions;
 
@@ -19,11 +21,20 @@ import java.util.Set;
  * Creates {@link PgResource}s from blocks {@code {"type":"postgres","connect":{...},"pool":{...},
  * "migrations":{"enabled":false,"locations":["classpath:db/migration"]},"pgbouncer":false}}.
  * {@code connect} and {@code pool} use the property names of Vert.x {@link PgConnectOptions} and
- * {@link PoolOptions}. Called by the supervisor during validation; never connects.
+ * {@link PoolOptions} (plus {@code connect.connectTimeout}, see {@link #CONNECT_TIMEOUT}); any other
+ * key is a {@link ConfigException} naming it ({@link OptionKeys}). Called by the supervisor during
+ * validation; never connects.
  */
 public final class PgResourceFactory implements ResourceFactory {
 
   public static final String DEFAULT_MIGRATION_LOCATION = "classpath:db/migration";
+
+  /**
+   * {@code connect.connectTimeout} (ms, default Vert.x's 60000): the TCP connect timeout. It is not a
+   * property of {@link PgConnectOptions} (Vert.x 5 moved it to the pool's transport
+   * {@link NetClientOptions}); the kit reads it here so the documented key takes effect.
+   */
+  static final String CONNECT_TIMEOUT = "connectTimeout";
 
   /** Startup parameters PgBouncer tracks per client, so it accepts them in the startup packet. */
   static final Set<String> PGBOUNCER_STARTUP_PARAMETERS = Set.of("client_encoding", "datestyle",
@@ -38,8 +49,14 @@ public final class PgResourceFactory implements ResourceFactory {
   public Resource create(Vertx vertx, String name, JsonObject config, String path) {
     ConfigReader block = ConfigReader.of(config, path)
       .rejectUnknownKeys(Set.of("type", "connect", "pool", "migrations", "pgbouncer", "retry", "breaker"));
-    JsonObject connectJson = block.rawObject("connect");
+    JsonObject connectJson = block.rawObject("connect").copy();
     JsonObject poolJson = block.rawObject("pool");
+    OptionKeys.rejectUnknown(connectJson, block.path("connect"), PgConnectOptions.class, Set.of(CONNECT_TIMEOUT));
+    OptionKeys.rejectUnknown(poolJson, block.path("pool"), PoolOptions.class, Set.of());
+    ConfigReader connectReader = block.object("connect");
+    NetClientOptions transport = new NetClientOptions().setConnectTimeout(
+      connectReader.intValue(CONNECT_TIMEOUT, NetClientOptions.DEFAULT_CONNECT_TIMEOUT, 1, Integer.MAX_VALUE));
+    connectJson.remove(CONNECT_TIMEOUT);
     PgConnectOptions connect;
     PoolOptions pool;
     try {
@@ -74,7 +91,7 @@ public final class PgResourceFactory implements ResourceFactory {
       });
       connect.setProperties(accepted);
     }
-    return new PgResource(vertx, name, connect, pool, migrationsEnabled, locations, pgbouncer,
+    return new PgResource(vertx, name, connect, pool, transport, migrationsEnabled, locations, pgbouncer,
       new io.tradekit.resilience.ResilienceOptions(block));
   }
 }

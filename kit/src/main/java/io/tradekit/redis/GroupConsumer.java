@@ -1,5 +1,6 @@
 package io.tradekit.redis;
 
+import io.tradekit.resilience.Backoff;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -29,8 +30,10 @@ import java.util.concurrent.TimeUnit;
  * instance's batch is persisted by a live one. After a handler failure it re-reads its own pending
  * entries first. {@link #stop()} lets the in-flight batch finish, drains what is already in the
  * streams without blocking, then closes the connection; a read blocked in XREADGROUP BLOCK at that
- * moment is ended at once with CLIENT UNBLOCK, so a stop never waits out {@code blockMs}. Runs on
- * the context that called start().
+ * moment is ended at once with CLIENT UNBLOCK, so a stop never waits out {@code blockMs}. After a
+ * failed read or batch it waits a {@link Backoff} delay growing from {@code retryDelayMs} to
+ * {@link #MAX_RETRY_DELAY_MS}; a stop cuts a pending delay short. Runs on the context that called
+ * start().
  */
 public final class GroupConsumer {
 
@@ -61,6 +64,9 @@ public final class GroupConsumer {
   private boolean claimDue = true;
   private boolean lastReadWasNew;
   private long claimTimer = -1;
+  private long retryTimer = -1;
+  /** Delays after consecutive failed steps; see {@link #MAX_RETRY_DELAY_MS}. */
+  private final Backoff.Sequence retryDelays;
 
   /** @param redis the shared client: group commands go through its breaker and retries */
   public GroupConsumer(Vertx vertx, RedisResource redis, Settings settings, BatchHandler handler) {
@@ -68,6 +74,19 @@ public final class GroupConsumer {
     this.redis = redis;
     this.settings = settings;
     this.handler = handler;
+    this.retryDelays = retryBackoff(settings.retryDelayMs()).newSequence();
+  }
+
+  /**
+   * The cap of the retry delay: after consecutive failed reads or batches the delay grows from
+   * {@code retryDelayMs} by doubling up to this (or {@code retryDelayMs} when that is larger), with
+   * up to half of each delay taken off at random so instances that failed together spread out. A
+   * step that succeeds starts the next failure over from {@code retryDelayMs}.
+   */
+  public static final long MAX_RETRY_DELAY_MS = 10_000;
+
+  static Backoff retryBackoff(long retryDelayMs) {
+    return new Backoff(retryDelayMs, Math.max(retryDelayMs, MAX_RETRY_DELAY_MS), Backoff.DEFAULT_MULTIPLIER, 0.5, 0);
   }
 
   /** Creates the groups (MKSTREAM; an existing group is fine) and starts the loop. */
@@ -97,6 +116,11 @@ public final class GroupConsumer {
     if (claimTimer >= 0) {
       vertx.cancelTimer(claimTimer);
     }
+    if (retryTimer >= 0 && vertx.cancelTimer(retryTimer)) {
+      // A grown retry delay must not hold up the stop: drain (or give up) now.
+      retryTimer = -1;
+      context.runOnContext(v -> loop());
+    }
     if (blockedReadInFlight && connectionClientId >= 0) {
       // Ends the blocked read as if its BLOCK timed out (an empty reply): nothing delivered is
       // lost, and the loop goes on to drain without blocking. Without this a stop waited up to
@@ -119,16 +143,24 @@ public final class GroupConsumer {
     }
     step.onComplete(ar -> {
       if (ar.failed()) {
-        LOG.warn("consumer {} of group {}: {}; retrying in {} ms", settings.consumer(), settings.group(),
-          ar.cause().toString(), settings.retryDelayMs());
         readOwnPending = true;
         dropConnection();
         if (stopping) {
+          LOG.warn("consumer {} of group {}: {}; stopping", settings.consumer(), settings.group(), ar.cause().toString());
           finish();
           return;
         }
-        vertx.setTimer(settings.retryDelayMs(), t -> loop());
-      } else if (stopping && ar.result() == 0 && lastReadWasNew) {
+        long delayMs = retryDelays.nextDelayMs();
+        LOG.warn("consumer {} of group {}: {}; retrying in {} ms (attempt {})", settings.consumer(), settings.group(),
+          ar.cause().toString(), delayMs, retryDelays.attempt());
+        retryTimer = vertx.setTimer(delayMs, t -> {
+          retryTimer = -1;
+          loop();
+        });
+        return;
+      }
+      retryDelays.succeeded();
+      if (stopping && ar.result() == 0 && lastReadWasNew) {
         // Drained: the last non-blocking read of new entries found nothing.
         finish();
       } else {

@@ -2,6 +2,7 @@ package io.tradekit.redis;
 
 import io.tradekit.config.ConfigException;
 import io.tradekit.config.ConfigReader;
+import io.tradekit.resource.OptionKeys;
 import io.tradekit.resource.Resource;
 import io.tradekit.resource.ResourceFactory;
 import io.vertx.core.Vertx;
@@ -31,6 +32,7 @@ public final class RedisResourceFactory implements ResourceFactory {
       "commandTimeoutMs"));
     io.tradekit.resilience.ResilienceOptions resilience = new io.tradekit.resilience.ResilienceOptions(block);
     long commandTimeoutMs = block.millis("commandTimeoutMs", DEFAULT_COMMAND_TIMEOUT_MS, 1);
+    OptionKeys.rejectUnknown(block.rawObject("options"), block.path("options"), RedisOptions.class, Set.of());
     try {
       return new RedisResource(vertx, name, new RedisOptions(block.rawObject("options")), resilience, commandTimeoutMs);
     } catch (RuntimeException e) {

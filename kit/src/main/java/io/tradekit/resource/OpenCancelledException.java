@@ -1,19 +1,20 @@
 package io.tradekit.resource;
 
 /**
- * {@link ResourceRegistry#openAll} ended because {@link ResourceRegistry#cancelOpening()} was called
- * (a stop during start-up): not a failure of the resource. Carries the resource that was not opened.
+ * {@link ResourceRegistry#openAll} stopped because a stop was requested during start-up
+ * ({@link ResourceRegistry#cancelOpening()}). Names the resource whose opening was cancelled (or
+ * the next one that would have been opened). Not a failure of the resource: the supervisor treats
+ * it as the start-up giving way to the stop.
  */
-public final class OpenCancelledException extends RuntimeException {
+public class OpenCancelledException extends RuntimeException {
 
   private final String resourceName;
 
   public OpenCancelledException(String resourceName) {
-    super("opening of resource '" + resourceName + "' cancelled: stop requested", null, false, false);
+    super("stop requested during start-up: opening of resource '" + resourceName + "' cancelled", null, false, false);
     this.resourceName = resourceName;
   }
 
-  /** @return the resource that was not (or not yet) opened */
   public String resourceName() {
     return resourceName;
   }

@@ -1,5 +1,8 @@
 package io.tradekit.resource;
 
+import io.tradekit.resilience.Backoff;
+import io.tradekit.resilience.ErrorClass;
+import io.tradekit.resilience.ErrorClassifier;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -9,16 +12,17 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The supervisor's set of shared resources, opened in config order and closed in reverse.
  *
  * <p>Owned and called by the supervisor on its own context: {@link #openAll} before the first
- * service deploys, {@link #closeAll} after the last service stopped. Opening waits for an
- * unavailable resource with exponential backoff up to a deadline and then fails with a
- * {@link ResourceUnavailableException} naming it and its address. Closing attempts EVERY opened
+ * service deploys, {@link #closeAll} after the last service stopped, {@link #cancelOpening} when a
+ * stop lands during start-up. Opening waits for an unavailable resource with backoff up to a
+ * deadline and then fails with a {@link ResourceUnavailableException} naming it and its address;
+ * a permanent refusal fails at once. Closing attempts EVERY opened
  * resource even when one fails or overruns its timeout, so a broken pool never leaks the others.
  */
 public final class ResourceRegistry {
@@ -37,7 +41,8 @@ public final class ResourceRegistry {
   private final Listener listener;
   private final Map<String, Resource> resources = new LinkedHashMap<>();
   private final List<Resource> opened = new ArrayList<>();
-  private boolean openingCancelled;
+  private boolean cancelled;
+  private Opening opening;
 
   /** Must be created on the context that will call it (the supervisor's). */
   public ResourceRegistry(Vertx vertx, Listener listener) {
@@ -64,59 +69,120 @@ public final class ResourceRegistry {
   }
 
   /**
-   * Opens every added resource in order, one at a time.
+   * Opens every added resource in order, one at a time. Each waits for its dependency with a
+   * {@link Backoff} (exponential from {@code retryMinMs} to {@code retryMaxMs}, full jitter) while
+   * its failures are TRANSIENT or AMBIGUOUS per {@link ErrorClassifier}, up to {@code waitMs}; a
+   * PERMANENT failure (bad password, unknown database, a Redis error reply) fails at once with a
+   * {@link ResourceRejectedException}. Must be called on the registry's context.
    *
    * @param waitMs how long to keep retrying one unavailable resource; 0 means one attempt
-   * @param retryMinMs first retry delay; doubles per attempt up to {@code retryMaxMs}
+   * @param retryMinMs the cap of the first retry delay; caps double per attempt up to {@code retryMaxMs}
+   * @param retryMaxMs the largest retry delay
+   * @return fails with {@link ResourceUnavailableException} (waited too long),
+   *     {@link ResourceRejectedException} (permanent failure) or {@link OpenCancelledException}
+   *     ({@link #cancelOpening()} was called)
    */
   public Future<Void> openAll(long waitMs, long retryMinMs, long retryMaxMs) {
+    Backoff policy = Backoff.fullJitter(retryMinMs, Math.max(retryMinMs, retryMaxMs), 0);
     Future<Void> chain = Future.succeededFuture();
     for (Resource resource : resources.values()) {
-      chain = chain.compose(v -> openWithRetry(resource, waitMs, retryMinMs, retryMaxMs));
+      chain = chain.compose(v -> cancelled ? Future.failedFuture(new OpenCancelledException(resource.name()))
+        : openWithRetry(resource, waitMs, policy.newSequence()));
     }
     return chain;
   }
 
-  private Future<Void> openWithRetry(Resource resource, long waitMs, long retryMinMs, long retryMaxMs) {
-    if (openingCancelled) {
-      return Future.failedFuture(new OpenCancelledException(resource.name()));
-    }
-    listener.opening(resource);
-    long startNanos = System.nanoTime();
-    Promise<Void> done = Promise.promise();
-    attempt(resource, startNanos, waitMs, retryMinMs, retryMaxMs, retryMinMs, done);
-    return done.future().onSuccess(v -> {
-      opened.add(resource);
-      listener.opened(resource, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
-    });
-  }
-
-  private void attempt(Resource resource, long startNanos, long waitMs, long minMs, long maxMs, long nextDelayMs,
-                       Promise<Void> done) {
-    if (openingCancelled) {
-      done.fail(new OpenCancelledException(resource.name()));
+  /**
+   * For a stop that lands during start-up. After this call no new open attempt starts and a pending
+   * retry timer is cancelled. The {@link #openAll} future fails with an {@link OpenCancelledException}
+   * once the attempt in flight, if any, has settled; if that attempt succeeded the resource is
+   * recorded as opened, so {@link #closeAll} closes it. Idempotent. Called on the registry's
+   * context (from another thread it hops there first).
+   */
+  public void cancelOpening() {
+    if (Vertx.currentContext() != context) {
+      context.runOnContext(v -> cancelOpening());
       return;
     }
+    cancelled = true;
+    Opening current = opening;
+    if (current != null && current.retryTimer >= 0) {
+      vertx.cancelTimer(current.retryTimer);
+      current.retryTimer = -1;
+      current.done.tryFail(new OpenCancelledException(current.resource.name()));
+    }
+  }
+
+  /** One resource's open in progress; confined to the registry's context. */
+  private static final class Opening {
+    final Resource resource;
+    final long waitMs;
+    final Backoff.Sequence delays;
+    final long startNanos = System.nanoTime();
+    final Promise<Void> done = Promise.promise();
+    long retryTimer = -1;
+
+    Opening(Resource resource, long waitMs, Backoff.Sequence delays) {
+      this.resource = resource;
+      this.waitMs = waitMs;
+      this.delays = delays;
+    }
+
+    long waitedMs() {
+      return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    }
+  }
+
+  private Future<Void> openWithRetry(Resource resource, long waitMs, Backoff.Sequence delays) {
+    listener.opening(resource);
+    Opening current = new Opening(resource, waitMs, delays);
+    opening = current;
+    attempt(current);
+    return current.done.future().andThen(ar -> opening = null);
+  }
+
+  private void attempt(Opening current) {
+    current.retryTimer = -1;
+    Resource resource = current.resource;
     Future<Void> open;
     try {
       open = resource.open();
     } catch (RuntimeException e) {
       open = Future.failedFuture(e);
     }
-    backOnContext(boundedByDeadline(resource, open, startNanos, waitMs)).onComplete(ar -> {
+    backOnContext(boundedByDeadline(resource, open, current.startNanos, current.waitMs)).onComplete(ar -> {
       if (ar.succeeded()) {
-        done.complete();
+        // Recorded even when a stop came meanwhile: closeAll must close what did open.
+        opened.add(resource);
+        listener.opened(resource, current.waitedMs());
+        if (cancelled) {
+          current.done.tryFail(new OpenCancelledException(resource.name()));
+        } else {
+          current.done.tryComplete();
+        }
         return;
       }
-      long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-      // Full jitter keeps several processes that restart together from retrying in lock step.
-      long delayMs = Math.max(1, ThreadLocalRandom.current().nextLong(minMs, nextDelayMs + 1));
-      if (waitedMs + delayMs > waitMs) {
-        done.fail(new ResourceUnavailableException(resource.name(), resource.address(), waitedMs, ar.cause()));
+      Throwable cause = ar.cause();
+      if (cancelled) {
+        current.done.tryFail(new OpenCancelledException(resource.name()));
         return;
       }
-      vertx.setTimer(delayMs, t -> attempt(resource, startNanos, waitMs, minMs, maxMs,
-        Math.min(maxMs, nextDelayMs * 2), done));
+      if (ErrorClassifier.classify(cause) == ErrorClass.PERMANENT) {
+        current.done.tryFail(new ResourceRejectedException(resource.name(), resource.address(), cause));
+        return;
+      }
+      long delayMs = current.delays.nextDelayMs();
+      long waitedMs = current.waitedMs();
+      if (waitedMs + delayMs > current.waitMs) {
+        current.done.tryFail(new ResourceUnavailableException(resource.name(), resource.address(), waitedMs, cause));
+        return;
+      }
+      current.retryTimer = vertx.setTimer(delayMs, t -> {
+        current.retryTimer = -1;
+        if (!cancelled) {
+          attempt(current);
+        }
+      });
     });
   }
 
@@ -141,17 +207,9 @@ public final class ResourceRegistry {
           // nothing more to do for a resource nobody uses
         }
       });
-      return Future.failedFuture(new IllegalStateException("open did not complete within " + remainingMs + " ms"));
+      // A TimeoutException: the dependency did not answer, which is not a permanent refusal.
+      return Future.failedFuture(new TimeoutException("open did not complete within " + remainingMs + " ms"));
     });
-  }
-
-  /**
-   * Stops opening: no new open attempt starts after this (a retry due later is not made), so a
-   * stop during start-up opens nothing more. An attempt in flight still completes and, if it
-   * succeeds, is recorded so {@link #closeAll} closes it. Called by the supervisor on its context.
-   */
-  public void cancelOpening() {
-    openingCancelled = true;
   }
 
   /**

@@ -14,6 +14,12 @@ public class ResourceUnavailableException extends RuntimeException {
     this.resourceName = resourceName;
   }
 
+  /** For subclasses with their own message. */
+  protected ResourceUnavailableException(String resourceName, String message, Throwable cause) {
+    super(message, cause);
+    this.resourceName = resourceName;
+  }
+
   public String resourceName() {
     return resourceName;
   }

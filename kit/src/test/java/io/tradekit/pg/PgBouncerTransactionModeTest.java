@@ -28,12 +28,14 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The PostgreSQL client in {@code pgbouncer: true} mode through a REAL PgBouncer ({@code pool_mode =
  * transaction}) in front of the embedded PostgreSQL. Skipped when the Debian package is not
- * installed ({@code .ci/run} installs it).
+ * installed, except when {@value #REQUIRE_ENV}=1 ({@code .ci/run} installs it and sets that): then
+ * a missing PgBouncer fails the suite.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
@@ -45,9 +47,17 @@ class PgBouncerTransactionModeTest {
   Path dir;
   private Process pgbouncer;
 
+  /** Set by {@code .ci/run}: CI installs PgBouncer, so there a missing one is a failure, not a skip. */
+  static final String REQUIRE_ENV = "TRADEKIT_REQUIRE_PGBOUNCER";
+
   @BeforeAll
   static void requirements() {
-    assumeTrue(Files.isExecutable(PGBOUNCER), "pgbouncer is not installed (apt-get install pgbouncer); skipping");
+    boolean installed = Files.isExecutable(PGBOUNCER);
+    if (!installed && "1".equals(System.getenv(REQUIRE_ENV))) {
+      fail(REQUIRE_ENV + "=1 but " + PGBOUNCER + " is missing: the PgBouncer suite cannot run (apt-get install pgbouncer)");
+    }
+    assumeTrue(installed, "pgbouncer is not installed (apt-get install pgbouncer); skipping (set " + REQUIRE_ENV
+      + "=1 to make this a failure)");
     DevServices.retainForJvm();
   }
 

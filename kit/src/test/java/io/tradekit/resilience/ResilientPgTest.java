@@ -36,13 +36,31 @@ class ResilientPgTest {
   }
 
   private static Future<PgResource> open(Vertx vertx, String applicationName) {
+    // Retries under test, not the breaker: killed backends must not open it mid-test.
+    return open(vertx, applicationName, 5, 10_000);
+  }
+
+  private static Future<PgResource> open(Vertx vertx, String applicationName, int maxAttempts, int failureThreshold) {
     return DevServices.acquire(vertx, new DevServicesOptions().setEnabled(true)).compose(lease -> {
       JsonObject connect = lease.postgresConnect().put("properties", new JsonObject().put("application_name", applicationName));
       PgResource pg = (PgResource) ResourceFactories.create(vertx, "pg-" + applicationName, new JsonObject().put("type", "postgres")
         .put("connect", connect).put("pool", new JsonObject().put("maxSize", 4))
-        .put("retry", new JsonObject().put("maxAttempts", 5).put("initialBackoffMs", 20))
-        .put("breaker", new JsonObject().put("failureThreshold", 10_000)), "test"); // retries under test, not the breaker
+        .put("retry", new JsonObject().put("maxAttempts", maxAttempts).put("initialBackoffMs", 20))
+        .put("breaker", new JsonObject().put("failureThreshold", failureThreshold)), "test");
       return pg.open().map(pg);
+    });
+  }
+
+  private static final int THRESHOLD = 3;
+
+  /** Sends {@code sql} {@code times} times, one after another, collecting each failure. */
+  private static Future<List<Throwable>> failRepeatedly(PgResource pg, String sql, int times, List<Throwable> failures) {
+    if (failures.size() == times) {
+      return Future.succeededFuture(failures);
+    }
+    return pg.query(sql, Tuple.tuple(), true).transform(ar -> {
+      failures.add(ar.cause());
+      return failRepeatedly(pg, sql, times, failures);
     });
   }
 
@@ -52,28 +70,57 @@ class ResilientPgTest {
   }
 
   @Test
-  void syntaxErrorAndConstraintViolationFailOnceAndLeaveTheBreakerClosed(Vertx vertx, VertxTestContext ctx) {
+  void syntaxErrorsAndConstraintViolationsFailOnceAndNeverOpenTheBreaker(Vertx vertx, VertxTestContext ctx) {
     String table = "t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-    open(vertx, "permanent").compose(pg -> pg.query("SELEC 1", Tuple.tuple(), true).transform(syntax -> {
-      ctx.verify(() -> {
-        RetryGivenUpException e = given(syntax.cause());
-        assertThat(e.attempts()).isEqualTo(1);
-        assertThat(e.errorClass()).isEqualTo(ErrorClass.PERMANENT);
-        assertThat(e.getMessage()).contains("syntax error");
-      });
-      return pg.query("CREATE TABLE " + table + " (id int PRIMARY KEY)", Tuple.tuple(), false)
-        .compose(v -> pg.query("INSERT INTO " + table + " VALUES (1)", Tuple.tuple(), false))
-        .compose(v -> pg.query("INSERT INTO " + table + " VALUES (1)", Tuple.tuple(), true));
-    }).transform(duplicate -> {
-      ctx.verify(() -> {
-        RetryGivenUpException e = given(duplicate.cause());
-        assertThat(e.attempts()).isEqualTo(1);
-        assertThat(e.errorClass()).isEqualTo(ErrorClass.PERMANENT);
-        assertThat(e.getCause().getMessage()).contains("duplicate key");
-        assertThat(pg.resilience().breakerState()).isEqualTo(CircuitBreakerState.CLOSED);
-      });
-      return pg.close();
-    })).onComplete(ctx.succeedingThenComplete());
+    // Twice the breaker's threshold of each: had they counted, the breaker would be open.
+    open(vertx, "permanent", 5, THRESHOLD).compose(pg -> failRepeatedly(pg, "SELEC 1", 2 * THRESHOLD, new ArrayList<>())
+      .compose(syntax -> {
+        ctx.verify(() -> {
+          assertThat(syntax).hasSize(2 * THRESHOLD).allSatisfy(err -> {
+            RetryGivenUpException e = given(err);
+            assertThat(e.attempts()).isEqualTo(1);
+            assertThat(e.errorClass()).isEqualTo(ErrorClass.PERMANENT);
+            assertThat(e.getMessage()).contains("syntax error");
+          });
+          assertThat(pg.resilience().breakerState()).isEqualTo(CircuitBreakerState.CLOSED);
+        });
+        return pg.query("CREATE TABLE " + table + " (id int PRIMARY KEY)", Tuple.tuple(), false)
+          .compose(v -> pg.query("INSERT INTO " + table + " VALUES (1)", Tuple.tuple(), false))
+          .compose(v -> failRepeatedly(pg, "INSERT INTO " + table + " VALUES (1)", 2 * THRESHOLD, new ArrayList<>()));
+      }).map(duplicates -> {
+        ctx.verify(() -> {
+          assertThat(duplicates).hasSize(2 * THRESHOLD).allSatisfy(err -> {
+            RetryGivenUpException e = given(err);
+            assertThat(e.attempts()).isEqualTo(1);
+            assertThat(e.errorClass()).isEqualTo(ErrorClass.PERMANENT);
+            assertThat(e.getCause().getMessage()).contains("duplicate key");
+          });
+          assertThat(pg.resilience().breakerState()).isEqualTo(CircuitBreakerState.CLOSED);
+        });
+        return null;
+      }).eventually(pg::close)).onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void transientFailuresOpenTheBreakerAtItsThresholdAndThenFailFast(Vertx vertx, VertxTestContext ctx) {
+    // The control for the test above: the same threshold does open on TRANSIENT failures
+    // (53300 too_many_connections, raised by the server), one counted failure per call.
+    String tooMany = "DO $$ BEGIN RAISE EXCEPTION 'too many' USING ERRCODE = '53300'; END $$";
+    open(vertx, "transient", 1, THRESHOLD).compose(pg -> failRepeatedly(pg, tooMany, THRESHOLD - 1, new ArrayList<>())
+      .compose(first -> {
+        ctx.verify(() -> {
+          assertThat(first).allSatisfy(err -> assertThat(given(err).errorClass()).isEqualTo(ErrorClass.TRANSIENT));
+          assertThat(pg.resilience().breakerState()).as("below the threshold").isEqualTo(CircuitBreakerState.CLOSED);
+        });
+        return failRepeatedly(pg, tooMany, 1, new ArrayList<>());
+      })
+      .compose(third -> {
+        ctx.verify(() -> assertThat(pg.resilience().breakerState()).as("at the threshold").isEqualTo(CircuitBreakerState.OPEN));
+        return pg.query("SELECT 1", Tuple.tuple(), true).transform(ar -> {
+          ctx.verify(() -> assertThat(ar.cause().getCause()).isInstanceOf(BreakerOpenException.class));
+          return Future.succeededFuture();
+        });
+      }).eventually(pg::close)).onComplete(ctx.succeedingThenComplete());
   }
 
   @Test

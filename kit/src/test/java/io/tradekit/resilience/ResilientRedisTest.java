@@ -51,11 +51,17 @@ class ResilientRedisTest {
     }, false);
   }
 
+  private static final int THRESHOLD = 3;
+
   private static RedisResource resource(Vertx vertx, int port) {
+    return resource(vertx, port, 2);
+  }
+
+  private static RedisResource resource(Vertx vertx, int port, int maxAttempts) {
     return (RedisResource) ResourceFactories.create(vertx, "redis-" + port, new JsonObject().put("type", "redis")
       .put("options", new JsonObject().put("endpoints", new JsonArray().add("redis://127.0.0.1:" + port)))
-      .put("retry", new JsonObject().put("maxAttempts", 2).put("initialBackoffMs", 10))
-      .put("breaker", new JsonObject().put("failureThreshold", 3).put("resetTimeoutMs", 300))
+      .put("retry", new JsonObject().put("maxAttempts", maxAttempts).put("initialBackoffMs", 10))
+      .put("breaker", new JsonObject().put("failureThreshold", THRESHOLD).put("resetTimeoutMs", 300))
       .put("commandTimeoutMs", 1_000), "test");
   }
 
@@ -94,18 +100,24 @@ class ResilientRedisTest {
   @Test
   void redisRestartOpensTheBreakerThenCommandsSucceedWithoutANewClient(Vertx vertx, VertxTestContext ctx) throws Exception {
     int port = freePort();
-    RedisResource redis = resource(vertx, port);
+    // One attempt per call, so each failed call is exactly one failure the breaker counts.
+    RedisResource redis = resource(vertx, port, 1);
     List<Throwable> failures = new ArrayList<>();
+    List<CircuitBreakerState> statesAfter = new ArrayList<>();
     startServer(vertx, port)
       .compose(server -> redis.open().compose(v -> redis.send(xadd("ticks", 0), false)).compose(v -> stopServer(vertx, server)))
-      .compose(v -> untilBreakerOpens(vertx, redis, failures, 0))
+      .compose(v -> untilBreakerOpens(vertx, redis, failures, statesAfter, 0))
       .compose(v -> {
         long start = System.nanoTime();
         return redis.send(xadd("ticks", 99), false).transform(ar -> {
           long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
           ctx.verify(() -> {
-            assertThat(failures).isNotEmpty().allSatisfy(f ->
-              assertThat(((RetryGivenUpException) f).errorClass()).isIn(ErrorClass.TRANSIENT, ErrorClass.AMBIGUOUS));
+            assertThat(failures).hasSize(THRESHOLD).allSatisfy(f -> {
+              assertThat(((RetryGivenUpException) f).errorClass()).isIn(ErrorClass.TRANSIENT, ErrorClass.AMBIGUOUS);
+              assertThat(((RetryGivenUpException) f).attempts()).isEqualTo(1);
+            });
+            assertThat(statesAfter).as("open exactly at the threshold, not before")
+              .containsExactly(CircuitBreakerState.CLOSED, CircuitBreakerState.CLOSED, CircuitBreakerState.OPEN);
             assertThat(ar.cause().getCause()).isInstanceOf(BreakerOpenException.class).hasMessageContaining("redis-" + port);
             assertThat(tookMs).as("fails fast while open").isLessThan(200);
           });
@@ -119,7 +131,8 @@ class ResilientRedisTest {
       .onComplete(ctx.succeedingThenComplete());
   }
 
-  private static Future<Void> untilBreakerOpens(Vertx vertx, RedisResource redis, List<Throwable> failures, int round) {
+  private static Future<Void> untilBreakerOpens(Vertx vertx, RedisResource redis, List<Throwable> failures,
+                                                List<CircuitBreakerState> statesAfter, int round) {
     if (redis.resilience().breakerState() == CircuitBreakerState.OPEN) {
       return Future.succeededFuture();
     }
@@ -129,8 +142,9 @@ class ResilientRedisTest {
     return redis.send(xadd("ticks", round), false).transform(ar -> {
       if (ar.failed() && !(ar.cause().getCause() instanceof BreakerOpenException)) {
         failures.add(ar.cause());
+        statesAfter.add(redis.resilience().breakerState());
       }
-      return untilBreakerOpens(vertx, redis, failures, round + 1);
+      return untilBreakerOpens(vertx, redis, failures, statesAfter, round + 1);
     });
   }
 

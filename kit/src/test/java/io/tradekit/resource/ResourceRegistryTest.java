@@ -7,9 +7,11 @@ import io.vertx.core.Vertx;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import io.vertx.pgclient.PgException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.net.ConnectException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -110,6 +112,11 @@ class ResourceRegistryTest {
     return () -> Future.failedFuture(new IllegalStateException(message));
   }
 
+  /** What a client reports when nothing listens yet: TRANSIENT, so the registry keeps waiting. */
+  private static Supplier<Future<Void>> refused() {
+    return () -> Future.failedFuture(new ConnectException("Connection refused: 127.0.0.1/127.0.0.1:5999"));
+  }
+
   private static Supplier<Future<Void>> never() {
     return () -> Promise.<Void>promise().future();
   }
@@ -164,7 +171,7 @@ class ResourceRegistryTest {
   @Test
   void closeAllIsIdempotentAndClosesOnlyWhatOpened(Vertx vertx, VertxTestContext ctx) {
     Fake a = new Fake("a", ok(), ok());
-    Fake down = new Fake("down", fails("connection refused"), ok());
+    Fake down = new Fake("down", refused(), ok());
     Fake never = new Fake("never", ok(), ok());
     onContext(vertx, () -> {
       ResourceRegistry registry = new ResourceRegistry(vertx, listener);
@@ -185,7 +192,7 @@ class ResourceRegistryTest {
   void openRetriesUntilTheResourceAnswers(Vertx vertx, VertxTestContext ctx) {
     AtomicInteger calls = new AtomicInteger();
     Fake flaky = new Fake("flaky", () -> calls.incrementAndGet() < 3
-      ? Future.failedFuture(new IllegalStateException("connection refused")) : Future.succeededFuture(), ok());
+      ? refused().get() : Future.succeededFuture(), ok());
     onContext(vertx, () -> {
       ResourceRegistry registry = new ResourceRegistry(vertx, listener);
       registry.add(flaky);
@@ -199,7 +206,7 @@ class ResourceRegistryTest {
 
   @Test
   void openFailsNamingResourceAndAddressAfterTheWait(Vertx vertx, VertxTestContext ctx) {
-    Fake down = new Fake("postgres", fails("Connection refused: 127.0.0.1/127.0.0.1:5999"), ok());
+    Fake down = new Fake("postgres", refused(), ok());
     onContext(vertx, () -> {
       ResourceRegistry registry = new ResourceRegistry(vertx, listener);
       registry.add(down);
@@ -253,6 +260,118 @@ class ResourceRegistryTest {
     }).onComplete(ctx.succeeding(v -> ctx.verify(() -> {
       assertThat(slow.isOpen()).isFalse();
       assertThat(slow.closeAttempts).hasValue(1);
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void aPermanentOpenFailureFailsAtOnceNamingResourceAddressAndServerMessage(Vertx vertx, VertxTestContext ctx) {
+    // What the PostgreSQL client reports for a wrong password: SQLSTATE 28P01, PERMANENT.
+    Fake rejected = new Fake("postgres", () -> Future.failedFuture(new PgException(
+      "password authentication failed for user \"trader\"", "FATAL", "28P01", null)), ok());
+    Fake next = new Fake("redis", ok(), ok());
+    long start = System.nanoTime();
+    onContext(vertx, () -> {
+      ResourceRegistry registry = new ResourceRegistry(vertx, listener);
+      registry.add(rejected);
+      registry.add(next);
+      return registry.openAll(30_000, 10, 50);
+    }).onComplete(ctx.failing(err -> ctx.verify(() -> {
+      assertThat(err).isInstanceOf(ResourceRejectedException.class)
+        .hasMessageContaining("resource 'postgres' at fake://postgres:4242")
+        .hasMessageContaining("password authentication failed for user \"trader\"");
+      assertThat(((ResourceUnavailableException) err).resourceName()).isEqualTo("postgres");
+      assertThat(rejected.openAttempts).as("not retried").hasValue(1);
+      assertThat(next.openAttempts).hasValue(0);
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("did not wait resourceWaitMs").isLessThan(2_000);
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void cancelDuringARetryDelayCancelsTheTimerAndFailsTheOpenAtOnce(Vertx vertx, VertxTestContext ctx) {
+    Fake down = new Fake("postgres", refused(), ok());
+    Fake next = new Fake("redis", ok(), ok());
+    long start = System.nanoTime();
+    onContext(vertx, () -> {
+      ResourceRegistry registry = new ResourceRegistry(vertx, listener);
+      registry.add(down);
+      registry.add(next);
+      // Retry delays of 20 s: the first failure leaves a long retry timer pending.
+      Future<Void> open = registry.openAll(60_000, 20_000, 20_000);
+      return vertx.timer(100).compose(v -> {
+        ctx.verify(() -> assertThat(down.openAttempts).hasValue(1));
+        registry.cancelOpening();
+        return open;
+      });
+    }).onComplete(ctx.failing(err -> ctx.verify(() -> {
+      assertThat(err).isInstanceOf(OpenCancelledException.class).hasMessageContaining("stop requested during start-up")
+        .hasMessageContaining("'postgres'");
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("the retry timer was cancelled").isLessThan(5_000);
+      assertThat(down.openAttempts).as("no attempt after the cancel").hasValue(1);
+      assertThat(next.openAttempts).hasValue(0);
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void cancelDuringAnOpenInFlightWaitsForItAndAnOpenThatSucceedsIsClosedByCloseAll(Vertx vertx, VertxTestContext ctx) {
+    Promise<Void> inFlight = Promise.promise();
+    Fake slow = new Fake("postgres", inFlight::future, ok());
+    Fake next = new Fake("redis", ok(), ok());
+    onContext(vertx, () -> {
+      ResourceRegistry registry = new ResourceRegistry(vertx, listener);
+      registry.add(slow);
+      registry.add(next);
+      Future<Void> open = registry.openAll(30_000, 10, 50);
+      registry.cancelOpening();
+      ctx.verify(() -> assertThat(open.isComplete()).as("waits for the attempt in flight").isFalse());
+      inFlight.complete();
+      return open.transform(ar -> {
+        ctx.verify(() -> {
+          assertThat(ar.cause()).isInstanceOf(OpenCancelledException.class);
+          assertThat(log).containsExactly("opening:postgres", "opened:postgres");
+        });
+        return registry.closeAll(1_000);
+      });
+    }).onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+      assertThat(slow.closeAttempts).as("what opened during the stop is closed").hasValue(1);
+      assertThat(next.openAttempts).as("nothing new opened after the cancel").hasValue(0);
+      assertThat(log).endsWith("close:postgres", "closed:postgres");
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void cancelDuringAnOpenInFlightThatFailsStartsNoRetry(Vertx vertx, VertxTestContext ctx) {
+    Promise<Void> inFlight = Promise.promise();
+    Fake down = new Fake("postgres", inFlight::future, ok());
+    onContext(vertx, () -> {
+      ResourceRegistry registry = new ResourceRegistry(vertx, listener);
+      registry.add(down);
+      Future<Void> open = registry.openAll(30_000, 1, 1);
+      registry.cancelOpening();
+      inFlight.fail(new ConnectException("Connection refused"));
+      return open;
+    }).onComplete(ctx.failing(err -> ctx.verify(() -> {
+      assertThat(err).isInstanceOf(OpenCancelledException.class);
+      assertThat(down.openAttempts).hasValue(1);
+      assertThat(log).doesNotContain("opened:postgres");
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void cancelBeforeOpenAllOpensNothing(Vertx vertx, VertxTestContext ctx) {
+    Fake a = new Fake("a", ok(), ok());
+    onContext(vertx, () -> {
+      ResourceRegistry registry = new ResourceRegistry(vertx, listener);
+      registry.add(a);
+      registry.cancelOpening();
+      return registry.openAll(1_000, 10, 50);
+    }).onComplete(ctx.failing(err -> ctx.verify(() -> {
+      assertThat(err).isInstanceOf(OpenCancelledException.class).hasMessageContaining("'a'");
+      assertThat(a.openAttempts).hasValue(0);
       ctx.completeNow();
     })));
   }
