@@ -171,12 +171,14 @@ public final class ResourceRegistry {
         current.done.tryFail(new ResourceRejectedException(resource.name(), resource.address(), cause));
         return;
       }
-      long delayMs = current.delays.nextDelayMs();
       long waitedMs = current.waitedMs();
-      if (waitedMs + delayMs > current.waitMs) {
+      if (waitedMs >= current.waitMs) {
         current.done.tryFail(new ResourceUnavailableException(resource.name(), resource.address(), waitedMs, cause));
         return;
       }
+      // A jittered delay past the deadline is cut to it: the last attempt comes at the end of the
+      // wait instead of giving up early, so the resource gets the whole resourceWaitMs.
+      long delayMs = Math.max(1, Math.min(current.delays.nextDelayMs(), current.waitMs - waitedMs));
       current.retryTimer = vertx.setTimer(delayMs, t -> {
         current.retryTimer = -1;
         if (!cancelled) {
