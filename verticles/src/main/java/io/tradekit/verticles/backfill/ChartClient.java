@@ -2,6 +2,7 @@ package io.tradekit.verticles.backfill;
 
 import io.tradekit.feed.ExactJson;
 import io.tradekit.http.HttpResource;
+import io.tradekit.resilience.Backoff;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -10,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 
 import java.util.concurrent.ThreadLocalRandom;
+
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -31,11 +33,14 @@ final class ChartClient {
   private final HttpResource http;
   private final BackfillOptions options;
   private final long spacingNanos;
+  /** Each chunk's attempts are counted by the fetch itself, so only the pure delay rule is used. */
+  private final Backoff retryBackoff;
   private long nextSlotNanos;
   final AtomicLong requests = new AtomicLong();
   final AtomicLong retries = new AtomicLong();
 
   ChartClient(Vertx vertx, HttpResource http, BackfillOptions options) {
+    this.retryBackoff = Backoff.fullJitter(options.retryInitialMs, options.retryMaxMs, 0);
     this.vertx = vertx;
     this.http = http;
     this.options = options;
@@ -70,9 +75,8 @@ final class ChartClient {
         return Future.failedFuture(new IllegalStateException(instrument + ": gave up after " + attempt + " attempts: " + problem));
       }
       retries.incrementAndGet();
-      long cap = Math.min(options.retryMaxMs, options.retryInitialMs << Math.min(20, attempt - 1));
       Promise<JsonObject> retried = Promise.promise();
-      vertx.setTimer(Math.max(1, ThreadLocalRandom.current().nextLong(cap + 1)),
+      vertx.setTimer(retryBackoff.delayMs(attempt, ThreadLocalRandom.current().nextDouble()),
         t -> attempt(instrument, startMs, endMs, attempt + 1).onComplete(retried));
       return retried.future();
     });

@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.tradekit.redis.RedisResource;
+import io.tradekit.resilience.Backoff;
 import io.vertx.redis.client.Request;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,7 +52,8 @@ public final class StreamWriter {
   private final Timer endToEnd;
   private int inFlight;
   private long lingerTimer = -1;
-  private long retryDelayMs;
+  /** Retry pacing while Redis fails: the kit's backoff, started over by each written batch. */
+  private final Backoff.Sequence retryDelays;
   private boolean retryScheduled;
   private Promise<Void> drained;
 
@@ -59,7 +61,7 @@ public final class StreamWriter {
     this.vertx = vertx;
     this.redis = redis;
     this.options = options;
-    this.retryDelayMs = options.retryMinMs;
+    this.retryDelays = Backoff.fullJitter(options.retryMinMs, options.retryMaxMs, 0).newSequence();
     this.written = KitMetrics.registry().counter("tradekit.receiver.entries.written", "service", service);
     this.dropped = KitMetrics.registry().counter("tradekit.receiver.entries.dropped", "service", service);
     this.failedBatches = KitMetrics.registry().counter("tradekit.receiver.batches.failed", "service", service);
@@ -145,21 +147,21 @@ public final class StreamWriter {
             ar.result().stream().filter(r -> !r.succeeded()).findFirst().ifPresent(r ->
               LOG.warn("event=receiver.rejected entries={} first=\"{}\"", failed, r.error().getMessage()));
           }
-          retryDelayMs = options.retryMinMs;
+          retryDelays.succeeded();
         } else {
           // Keep the order: the failed batch goes back to the front, and is retried after a pause.
           failedBatches.increment();
           for (int i = batch.size() - 1; i >= 0; i--) {
             buffer.addFirst(batch.get(i));
           }
+          long delayMs = retryDelays.nextDelayMs();
           LOG.warn("XADD batch of {} failed ({}); {} buffered, retrying in {} ms", batch.size(), ar.cause().toString(),
-            buffer.size(), retryDelayMs);
+            buffer.size(), delayMs);
           retryScheduled = true;
-          vertx.setTimer(retryDelayMs, t -> {
+          vertx.setTimer(delayMs, t -> {
             retryScheduled = false;
             flush();
           });
-          retryDelayMs = Math.min(options.retryMaxMs, retryDelayMs * 2);
         }
         releaseSpace();
         if (!buffer.isEmpty() && !retryScheduled) {
