@@ -1,7 +1,10 @@
 package io.tradekit.supervisor;
 
 import io.tradekit.resource.Resource;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
@@ -14,17 +17,27 @@ import java.util.function.BooleanSupplier;
  * DOWN again from the moment shutdown begins), {@code services/<name>} (a daemon is UP while
  * running; a task is UP once deployed and reports its state, since its ending is not a fault) and
  * {@code resources/<name>} (the resource's own cheap probe, bounded by a timeout).
+ *
+ * <p>Each procedure runs on the supervisor's context, not on the admin server's event loop that
+ * probes it: the states it reads are confined to the supervisor's context.
  */
 final class ReadinessChecks {
 
   static final long RESOURCE_CHECK_TIMEOUT_MS = 2_000;
 
   private final HealthChecks checks;
+  private final Context supervisorContext;
   private final BooleanSupplier supervisorReady;
 
-  ReadinessChecks(HealthChecks checks, BooleanSupplier supervisorReady) {
+  ReadinessChecks(HealthChecks checks, Context supervisorContext, BooleanSupplier supervisorReady) {
     this.checks = checks;
+    this.supervisorContext = supervisorContext;
     this.supervisorReady = supervisorReady;
+  }
+
+  /** @return {@code procedure}, run on the supervisor's context whichever thread probes it */
+  private Handler<Promise<Status>> onSupervisorContext(Handler<Promise<Status>> procedure) {
+    return promise -> supervisorContext.runOnContext(v -> procedure.handle(promise));
   }
 
   HealthChecks checks() {
@@ -32,11 +45,11 @@ final class ReadinessChecks {
   }
 
   void registerSupervisor() {
-    checks.register("supervisor", p -> p.complete(supervisorReady.getAsBoolean() ? Status.OK() : Status.KO()));
+    checks.register("supervisor", onSupervisorContext(p -> p.complete(supervisorReady.getAsBoolean() ? Status.OK() : Status.KO())));
   }
 
   void registerService(ServiceRunner runner) {
-    checks.register("services/" + runner.spec().name(), p -> {
+    checks.register("services/" + runner.spec().name(), onSupervisorContext(p -> {
       ServiceRunner.State state = runner.state();
       JsonObject data = new JsonObject().put("state", state.name().toLowerCase())
         .put("kind", runner.spec().kind().name().toLowerCase());
@@ -44,11 +57,11 @@ final class ReadinessChecks {
       boolean up = runner.spec().kind() == ServiceKind.TASK ? state != ServiceRunner.State.IDLE
         : state == ServiceRunner.State.RUNNING;
       p.complete(new Status().setOk(up).setData(data));
-    });
+    }));
   }
 
   void registerResource(Resource resource) {
-    checks.register("resources/" + resource.name(), RESOURCE_CHECK_TIMEOUT_MS + 500, p -> {
+    checks.register("resources/" + resource.name(), RESOURCE_CHECK_TIMEOUT_MS + 500, onSupervisorContext(p -> {
       JsonObject data = new JsonObject().put("type", resource.type()).put("address", resource.address());
       Future<Void> check = resource.isOpen() ? resource.check() : Future.failedFuture("not open");
       check.timeout(RESOURCE_CHECK_TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(ar -> {
@@ -57,6 +70,6 @@ final class ReadinessChecks {
         }
         p.tryComplete(new Status().setOk(ar.succeeded()).setData(data));
       });
-    });
+    }));
   }
 }

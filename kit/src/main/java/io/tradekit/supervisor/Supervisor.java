@@ -71,7 +71,7 @@ final class Supervisor implements ServiceRunner.Owner {
     this.configPath = configPath;
     this.onlyService = onlyService;
     this.events = new LifecycleEvents(vertx);
-    this.readiness = new ReadinessChecks(HealthChecks.create(vertx), this::isReady);
+    this.readiness = new ReadinessChecks(HealthChecks.create(vertx), context, this::isReady);
   }
 
   /** @return completes with the exit code once the supervisor has fully stopped */
