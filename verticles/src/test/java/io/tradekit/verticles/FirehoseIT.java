@@ -122,7 +122,8 @@ class FirehoseIT {
       .encodePrettily());
 
     try (FatJarProcess exchange = FatJarProcess.start(exchangeDir, "run", "service:exchange", "-conf", exchangeConf.toString());
-         FatJarProcess receiver = FatJarProcess.start(receiverDir, List.of("-Xmx256m"), "-conf", receiverConf.toString())) {
+         FatJarProcess receiver = FatJarProcess.start(receiverDir,
+           List.of("-Xmx256m", "-Xlog:gc:file=" + receiverDir.resolve("gc.log")), "-conf", receiverConf.toString())) {
       await("receiver ready").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
         .until(() -> FatJarProcess.status(adminPort, "/health/ready") == 200 || !receiver.process().isAlive());
       assertThat(receiver.process().isAlive()).as("receiver alive; stdout:\n%s", receiver.stdout()).isTrue();
@@ -186,10 +187,22 @@ class FirehoseIT {
       }
       assertThat(storedDistinct + shed).as("sent = stored + shed").isEqualTo(stats.getLong("tradesSent"));
       assertThat(tradesInGaps).as("trades in gap entries = trades shed").isEqualTo(shed);
+      System.out.printf("firehose: sent=%d stored=%d shed=%d gapEntries=%d maxHeapAfterGcMb=%d%n", stats.getLong("tradesSent"),
+        storedDistinct, shed, gaps.size(), maxHeapAfterGcMb(receiverDir.resolve("gc.log")));
 
       exchange.terminate();
       exchange.waitForExit(60);
     }
+  }
+
+  /** @return the largest heap occupancy after a collection in a {@code -Xlog:gc} file ("...M->NM(...)"), in MB */
+  private static long maxHeapAfterGcMb(Path gcLog) throws IOException {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("->(\\d+)M\\(").matcher(Files.readString(gcLog));
+    long max = 0;
+    while (m.find()) {
+      max = Math.max(max, Long.parseLong(m.group(1)));
+    }
+    return max;
   }
 
   private static long metric(String prometheus, String name) {
