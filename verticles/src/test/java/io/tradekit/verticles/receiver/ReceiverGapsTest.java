@@ -81,14 +81,13 @@ class ReceiverGapsTest {
       }));
   }
 
-  /** Every seq the exchange sent is stored or in a gap entry, never both; returns the gap seqs per instrument. */
+  /** Every seq the exchange sent is stored or in a gap entry (trailing shed trades included), never both. */
   private static void assertSentIsStoredOrInAGap(SimulatedExchange exchange, List<String> instruments, Outcome o) {
     for (String instrument : instruments) {
       long first = exchange.stats().firstTradeSeqSent(instrument);
       long last = exchange.stats().lastTradeSeqSent(instrument);
       TreeSet<Long> stored = o.stored().get(instrument);
       TreeSet<Long> inGaps = covered(o.gaps(), instrument);
-      assertThat(stored.last()).as("last stored of %s", instrument).isEqualTo(last);
       assertThat(inGaps).as("gap seqs of %s are exactly the ones sent but not stored", instrument)
         .isEqualTo(missing(first, last, stored));
     }
