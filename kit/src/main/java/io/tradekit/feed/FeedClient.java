@@ -59,6 +59,8 @@ public final class FeedClient {
   private boolean stopped = true;
   private Function<List<FeedMessage>, Future<Void>> consumer = batch -> Future.succeededFuture();
   private Handler<Boolean> connectionHandler = up -> { };
+  private MemoryBudget budget;
+  private java.util.function.Consumer<FeedMessage> onShed = message -> { };
 
   public FeedClient(Vertx vertx, FeedOptions options) {
     this(vertx, options, Backoff::monotonicMs);
@@ -108,10 +110,25 @@ public final class FeedClient {
     return this;
   }
 
+  /**
+   * Bounds the delivery queue by {@code budget} too (call before {@link #start()}): a message whose
+   * estimate does not fit is shed and given to {@code onShed}, as is one dropped by the
+   * {@code queueCapacity} bound. The consumer then owns each delivered message's reservation
+   * ({@link MemoryBudget#estimateBytes}) and must release it.
+   */
+  public FeedClient budget(MemoryBudget budget, java.util.function.Consumer<FeedMessage> onShed) {
+    this.budget = budget;
+    this.onShed = onShed;
+    return this;
+  }
+
   /** Starts connecting in the background; completes at once (readiness reflects the connection). */
   public Future<Void> start() {
     queue = new DeliveryQueue(vertx.getOrCreateContext(), options.getQueueCapacity(), options.getOverflowPolicy(),
-      options.getDeliveryBatchMax(), metrics.drops::increment);
+      options.getDeliveryBatchMax(), budget, message -> {
+        metrics.drops.increment();
+        onShed.accept(message);
+      });
     queue.consumer(consumer);
     stopped = false;
     return transport.start(new Events());

@@ -74,6 +74,14 @@ final class FatJarProcess implements AutoCloseable {
     return launch(workDir, command);
   }
 
+  /** {@code java <jvmArgs> -jar tradekit.jar args...}: JVM options after the default {@code -Xmx512m}, so e.g. {@code -Xmx256m} wins. */
+  static FatJarProcess start(Path workDir, List<String> jvmArgs, String... args) throws IOException {
+    List<String> command = new ArrayList<>(jvmArgs);
+    command.addAll(List.of("-jar", jar().toString()));
+    command.addAll(List.of(args));
+    return launch(workDir, command);
+  }
+
   /**
    * {@code java -cp tradekit.jar:<test classes> <mainClass> args...}: the jar plus this module's
    * test classes, for configs that deploy a test-only service. The jar's own {@code logback.xml}

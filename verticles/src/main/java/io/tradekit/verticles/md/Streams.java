@@ -16,12 +16,33 @@ public final class Streams {
   public static final String BOOK = "book";
   public static final String TICKER = "ticker";
   public static final String CHART = "chart";
+  /** Kind segment of the gap stream {@code md:<exchange>:gaps} (see {@link #gaps(String)}). */
+  public static final String GAPS = "gaps";
 
   private Streams() {
   }
 
   public static String key(String exchange, String kind, String instrument) {
     return PREFIX + exchange + ":" + kind + ":" + instrument;
+  }
+
+  /**
+   * Gap records: {@code md:<exchange>:gaps}, one entry per run of missing trade_seq values of one
+   * instrument, fields {@code ex}, {@code in}, {@code from}, {@code to} (inclusive), {@code reason}
+   * ({@code startup|reconnect|stall|jump|shed}) and {@code at} (detection time, epoch ms). Written by
+   * the receiver, read by the {@code gapfill} group; never trimmed.
+   */
+  public static String gaps(String exchange) {
+    return PREFIX + exchange + ":" + GAPS;
+  }
+
+  /**
+   * The hash {@code md:<exchange>:lastseq}: field instrument, value the highest trade_seq the
+   * receiver has stored in Redis with everything it accepted before it (written by the receiver
+   * after acknowledged batches, read at its start). A hash, not a stream.
+   */
+  public static String lastSeq(String exchange) {
+    return PREFIX + exchange + ":lastseq";
   }
 
   /** Persisted-trades notifications for the analyzer: {@code md:<exchange>:persisted}. */

@@ -6,7 +6,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -14,10 +13,15 @@ import java.util.Set;
  * {@code kinds} (["trades","ticker"]: channel kinds to subscribe), {@code interval} ("100ms"),
  * {@code feed} (the feed client's options; {@code channels} is filled from instruments/kinds),
  * {@code batchSize} (200 XADDs per pipelined batch), {@code lingerMs} (5: flush a partial batch
- * after this), {@code writeConcurrency} (4 batches in flight), {@code maxLen} (1000000, approximate
- * stream length; 0 disables trimming), {@code maxBuffered} (100000 entries held while Redis is
- * unavailable), {@code overflow} (block | drop-newest | drop-oldest), {@code commandTimeoutMs}
- * (5000), {@code retryMinMs} / {@code retryMaxMs} (100 / 5000), {@code redis} (resource name).
+ * after this), {@code writeConcurrency} (4 batches in flight), {@code maxLen} (1000000: the stream
+ * length CAP past which the trimmer raises its over-cap alert; never a blind {@code MAXLEN} trim;
+ * 0 disables the alert), {@code memoryBudgetBytes} (64 MiB: the estimated bytes the receiver may
+ * hold, feed queue and writer buffer together; past it messages are shed at arrival, counted and
+ * recorded as gaps; see {@link io.tradekit.feed.MemoryBudget}), {@code commandTimeoutMs} (5000),
+ * {@code retryMinMs} / {@code retryMaxMs} (100 / 5000), {@code redis} (resource name).
+ *
+ * <p>{@code maxBuffered} and {@code overflow} are gone (the writer no longer drops what it
+ * accepted; the budget bounds it): setting them is a config error that says so.
  */
 public final class ReceiverOptions {
 
@@ -30,12 +34,18 @@ public final class ReceiverOptions {
   final long lingerMs;
   final int writeConcurrency;
   final long maxLen;
-  final int maxBuffered;
-  final StreamWriter.Overflow overflow;
+  final long memoryBudgetBytes;
   final long commandTimeoutMs;
   final long retryMinMs;
   final long retryMaxMs;
   final String redis;
+
+  /**
+   * Default {@code memoryBudgetBytes}, 64 MiB: with {@code MemoryBudget}'s conservative estimates
+   * (1 KiB per trade) the receiver holds at most about 64k trades, so it stays inside a 256 MB heap
+   * at any offered rate (FirehoseIT runs it with {@code -Xmx256m}).
+   */
+  public static final long DEFAULT_MEMORY_BUDGET_BYTES = 64L * 1024 * 1024;
 
   public ReceiverOptions(JsonObject json) {
     this(ConfigReader.of(json, "config"));
@@ -47,8 +57,14 @@ public final class ReceiverOptions {
    */
   public ReceiverOptions(ConfigReader config) {
     ConfigReader c = config.rejectUnknownKeys(Set.of("exchange", "instruments", "kinds",
-      "interval", "feed", "batchSize", "lingerMs", "writeConcurrency", "maxLen", "maxBuffered", "overflow",
-      "commandTimeoutMs", "retryMinMs", "retryMaxMs", "redis"));
+      "interval", "feed", "batchSize", "lingerMs", "writeConcurrency", "maxLen", "memoryBudgetBytes",
+      "commandTimeoutMs", "retryMinMs", "retryMaxMs", "redis", "maxBuffered", "overflow"));
+    for (String removed : List.of("maxBuffered", "overflow")) {
+      if (c.has(removed)) {
+        throw new ConfigException(c.path(removed), "no longer supported: the receiver never drops what it accepted; "
+          + "its memory is bounded by memoryBudgetBytes (shedding at arrival, recorded as gaps)");
+      }
+    }
     exchange = c.string("exchange", "deribit");
     instruments = c.stringList("instruments");
     if (instruments.isEmpty()) {
@@ -66,13 +82,7 @@ public final class ReceiverOptions {
     lingerMs = c.millis("lingerMs", 5, 0);
     writeConcurrency = c.intValue("writeConcurrency", 4, 1, 1_024);
     maxLen = c.longValue("maxLen", 1_000_000, 0, Long.MAX_VALUE);
-    maxBuffered = c.intValue("maxBuffered", 100_000, 1, 100_000_000);
-    String policy = c.string("overflow", "block");
-    try {
-      overflow = StreamWriter.Overflow.valueOf(policy.toUpperCase(Locale.ROOT).replace('-', '_'));
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException(c.path("overflow"), "expected block, drop-newest or drop-oldest, got \"" + policy + "\"");
-    }
+    memoryBudgetBytes = c.longValue("memoryBudgetBytes", DEFAULT_MEMORY_BUDGET_BYTES, 65_536, Long.MAX_VALUE);
     commandTimeoutMs = c.millis("commandTimeoutMs", 5_000, 1);
     retryMinMs = c.millis("retryMinMs", 100, 1);
     retryMaxMs = c.millis("retryMaxMs", 5_000, retryMinMs);
@@ -88,8 +98,7 @@ public final class ReceiverOptions {
     return new JsonObject().put("exchange", exchange).put("instruments", new JsonArray(instruments))
       .put("kinds", new JsonArray(kinds)).put("interval", interval).put("feed", feed.copy())
       .put("batchSize", batchSize).put("lingerMs", lingerMs).put("writeConcurrency", writeConcurrency)
-      .put("maxLen", maxLen).put("maxBuffered", maxBuffered)
-      .put("overflow", overflow.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+      .put("maxLen", maxLen).put("memoryBudgetBytes", memoryBudgetBytes)
       .put("commandTimeoutMs", commandTimeoutMs).put("retryMinMs", retryMinMs).put("retryMaxMs", retryMaxMs)
       .put("redis", redis);
   }

@@ -2,13 +2,17 @@ package io.tradekit.verticles.receiver;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
+import io.tradekit.feed.MemoryBudget;
 import io.tradekit.health.KitMetrics;
+import io.tradekit.redis.CommandResult;
 import io.tradekit.redis.GroupConsumer;
+import io.tradekit.redis.RedisResource;
+import io.tradekit.resilience.Backoff;
+import io.tradekit.resilience.ErrorClass;
+import io.tradekit.resilience.ErrorClassifier;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.tradekit.redis.RedisResource;
-import io.tradekit.resilience.Backoff;
 import io.vertx.redis.client.Request;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,50 +24,66 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Pipelined XADD writer of the receiver: accepts entries into a bounded in-memory buffer and flushes
- * them to Redis Streams as pipelined batches ({@code MAXLEN ~} trimming) when a batch is full or
- * after a short linger, with a bounded number of batches in flight.
+ * Pipelined XADD writer of the receiver: holds accepted entries in a buffer and flushes them to
+ * Redis Streams as pipelined batches when a batch is full or after a short linger, with a bounded
+ * number of batches in flight. No {@code MAXLEN}: streams are trimmed only by the safe trimmer.
  *
- * <p>While Redis is unavailable the buffer holds what was accepted and retries with backoff; when it
- * is full, the overflow policy applies: {@code block} (the caller's future waits for space, which
- * pushes back on the feed's own bounded queue), {@code drop-newest} or {@code drop-oldest} (counted).
- * Entries keep their order per writer. Runs on the context that created it (the receiver's).
+ * <p>It never refuses or drops an accepted entry: the receiver's {@link MemoryBudget} bounds what
+ * it holds upstream (each entry carries its share of the budget, released once Redis acknowledged
+ * it). A failed batch, and any entry without a reply, goes back to the front of the buffer and is
+ * retried with the kit's {@link Backoff} (a duplicate entry is harmless downstream). Only a
+ * PERMANENT Redis error reply for one command (e.g. WRONGTYPE) is not retried: counted
+ * ({@code tradekit.receiver.entries.rejected}) and logged.
+ *
+ * <p>After each acknowledged batch the highest trade_seq per instrument is written to the hash
+ * {@code lastSeq} ({@link LastSeqPublisher}) — only values below which everything accepted is
+ * acknowledged, so a restart's {@code startup} gap covers whatever was lost in between.
+ * Runs on the context that created it (the receiver's).
  */
-public final class StreamWriter {
-
-  /** What to do with a new entry when the buffer is full. */
-  public enum Overflow { BLOCK, DROP_NEWEST, DROP_OLDEST }
+final class StreamWriter {
 
   private static final Logger LOG = LoggerFactory.getLogger(StreamWriter.class);
 
-  /** @param exchangeTsMs the exchange's send timestamp of a trade, or -1 */
-  private record Pending(String stream, List<String> fields, long exchangeTsMs) {
+  /**
+   * One accepted entry.
+   *
+   * @param exchangeTsMs the exchange's send timestamp of a trade, or -1
+   * @param bytes its share of the memory budget
+   * @param instrument the trade's instrument, or null for other entries
+   * @param seq the trade's trade_seq, or -1
+   * @param admission the order it was accepted in
+   */
+  private record Pending(String stream, List<String> fields, long exchangeTsMs, long bytes, String instrument, long seq,
+                         long admission) {
   }
 
   private final Vertx vertx;
   private final RedisResource redis;
   private final ReceiverOptions options;
+  private final MemoryBudget budget;
+  private final LastSeqPublisher lastSeq;
   private final Deque<Pending> buffer = new ArrayDeque<>();
-  private final Deque<Promise<Void>> waitingForSpace = new ArrayDeque<>();
+  /** Lowest admission number of each batch in flight (in flush order, completion in any order). */
+  private final List<Long> inFlightFirst = new ArrayList<>();
   private final Counter written;
-  private final Counter dropped;
   private final Counter failedBatches;
   private final Counter rejected;
   private final Timer endToEnd;
-  private int inFlight;
+  private long admitted;
   private long lingerTimer = -1;
   /** Retry pacing while Redis fails: the kit's backoff, started over by each written batch. */
   private final Backoff.Sequence retryDelays;
   private boolean retryScheduled;
   private Promise<Void> drained;
 
-  StreamWriter(Vertx vertx, RedisResource redis, ReceiverOptions options, String service) {
+  StreamWriter(Vertx vertx, RedisResource redis, ReceiverOptions options, MemoryBudget budget, String service) {
     this.vertx = vertx;
     this.redis = redis;
     this.options = options;
+    this.budget = budget;
+    this.lastSeq = new LastSeqPublisher(redis, options.exchange);
     this.retryDelays = Backoff.fullJitter(options.retryMinMs, options.retryMaxMs, 0).newSequence();
     this.written = KitMetrics.registry().counter("tradekit.receiver.entries.written", "service", service);
-    this.dropped = KitMetrics.registry().counter("tradekit.receiver.entries.dropped", "service", service);
     this.failedBatches = KitMetrics.registry().counter("tradekit.receiver.batches.failed", "service", service);
     this.rejected = KitMetrics.registry().counter("tradekit.receiver.entries.rejected", "service", service);
     // Exchange send timestamp → XADD acknowledged: the ingest latency the benchmark reports.
@@ -73,31 +93,20 @@ public final class StreamWriter {
     KitMetrics.gauge("tradekit.receiver.buffer.size", buffer::size, "service", service);
   }
 
-  /** @return completes when the entry is accepted into the buffer (not yet written) */
-  Future<Void> append(String stream, List<String> fields) {
-    return append(stream, fields, -1);
+  /** Accepts a non-trade entry holding {@code bytes} of the budget. */
+  void append(String stream, List<String> fields, long bytes) {
+    append(stream, fields, -1, bytes, null, -1);
   }
 
-  /** Like {@link #append(String, List)} for a trade sent by the exchange at {@code exchangeTsMs}. */
-  Future<Void> append(String stream, List<String> fields, long exchangeTsMs) {
-    if (buffer.size() >= options.maxBuffered) {
-      switch (options.overflow) {
-        case DROP_NEWEST -> {
-          dropped.increment();
-          return Future.succeededFuture();
-        }
-        case DROP_OLDEST -> {
-          buffer.pollFirst();
-          dropped.increment();
-        }
-        case BLOCK -> {
-          Promise<Void> space = Promise.promise();
-          waitingForSpace.addLast(space);
-          return space.future().compose(v -> append(stream, fields, exchangeTsMs));
-        }
-      }
-    }
-    buffer.addLast(new Pending(stream, fields, exchangeTsMs));
+  /**
+   * Accepts an entry (never refused): it will be written, retried until Redis acknowledges it.
+   *
+   * @param exchangeTsMs the exchange's timestamp of a trade (latency metric), or -1
+   * @param bytes the entry's share of the memory budget, released when acknowledged
+   * @param instrument with {@code seq}: the trade this entry stores, for {@code lastseq}; null otherwise
+   */
+  void append(String stream, List<String> fields, long exchangeTsMs, long bytes, String instrument, long seq) {
+    buffer.addLast(new Pending(stream, fields, exchangeTsMs, bytes, instrument, seq, ++admitted));
     if (buffer.size() >= options.batchSize) {
       flush();
     } else if (lingerTimer < 0) {
@@ -106,64 +115,49 @@ public final class StreamWriter {
         flush();
       });
     }
-    return Future.succeededFuture();
   }
 
-  /** @return entries accepted but not yet acknowledged by Redis */
+  /** @return entries accepted but not yet acknowledged by Redis (buffered or in flight) */
   int buffered() {
     return buffer.size();
   }
 
-  long dropped() {
-    return (long) dropped.count();
-  }
-
   private void flush() {
-    while (!retryScheduled && inFlight < options.writeConcurrency && !buffer.isEmpty()) {
+    while (!retryScheduled && inFlightFirst.size() < options.writeConcurrency && !buffer.isEmpty()) {
       List<Pending> batch = new ArrayList<>(Math.min(buffer.size(), options.batchSize));
       while (batch.size() < options.batchSize && !buffer.isEmpty()) {
         batch.add(buffer.pollFirst());
       }
-      inFlight++;
+      Long first = batch.get(0).admission();
+      inFlightFirst.add(first);
       List<Request> requests = new ArrayList<>(batch.size());
       for (Pending p : batch) {
-        requests.add(GroupConsumer.xadd(p.stream(), options.maxLen, p.fields()));
+        // maxLen 0: no blind MAXLEN trim; the receiver's trimmer trims below what every group consumed.
+        requests.add(GroupConsumer.xadd(p.stream(), 0, p.fields()));
       }
       redis.pipeline(requests, false).onComplete(ar -> {
-        inFlight--;
-        if (ar.succeeded()) {
-          // Each command's own outcome: an error reply (e.g. WRONGTYPE) can never succeed, so that
-          // entry is counted and logged, not retried; the rest of the batch is written.
-          long failed = ar.result().stream().filter(r -> !r.succeeded()).count();
-          written.increment(batch.size() - failed);
-          long nowMs = System.currentTimeMillis();
-          for (Pending p : batch) {
-            if (p.exchangeTsMs() > 0) {
-              endToEnd.record(Math.max(0, nowMs - p.exchangeTsMs()), TimeUnit.MILLISECONDS);
-            }
-          }
-          if (failed > 0) {
-            rejected.increment(failed);
-            ar.result().stream().filter(r -> !r.succeeded()).findFirst().ifPresent(r ->
-              LOG.warn("event=receiver.rejected entries={} first=\"{}\"", failed, r.error().getMessage()));
-          }
-          retryDelays.succeeded();
-        } else {
-          // Keep the order: the failed batch goes back to the front, and is retried after a pause.
+        inFlightFirst.remove(first);
+        List<Pending> retry = ar.succeeded() ? acknowledge(batch, ar.result()) : batch;
+        if (!retry.isEmpty()) {
+          // Keep the order: what failed goes back to the front, and is retried after a pause.
           failedBatches.increment();
-          for (int i = batch.size() - 1; i >= 0; i--) {
-            buffer.addFirst(batch.get(i));
+          for (int i = retry.size() - 1; i >= 0; i--) {
+            buffer.addFirst(retry.get(i));
           }
           long delayMs = retryDelays.nextDelayMs();
-          LOG.warn("XADD batch of {} failed ({}); {} buffered, retrying in {} ms", batch.size(), ar.cause().toString(),
-            buffer.size(), delayMs);
-          retryScheduled = true;
-          vertx.setTimer(delayMs, t -> {
-            retryScheduled = false;
-            flush();
-          });
+          LOG.warn("event=receiver.retry entries={} of={} cause=\"{}\" buffered={} delayMs={}", retry.size(), batch.size(),
+            ar.failed() ? ar.cause().toString() : "no reply", buffer.size(), delayMs);
+          if (!retryScheduled) {
+            retryScheduled = true;
+            vertx.setTimer(delayMs, t -> {
+              retryScheduled = false;
+              flush();
+            });
+          }
+        } else {
+          retryDelays.succeeded();
         }
-        releaseSpace();
+        lastSeq.acknowledged(lowestUnacknowledged());
         if (!buffer.isEmpty() && !retryScheduled) {
           flush();
         }
@@ -172,13 +166,57 @@ public final class StreamWriter {
     }
   }
 
-  private void releaseSpace() {
-    while (!waitingForSpace.isEmpty() && buffer.size() < options.maxBuffered) {
-      waitingForSpace.pollFirst().complete();
+  /**
+   * Each command's own outcome: written, rejected for good (a PERMANENT error reply: counted and
+   * logged, never retried), or to retry (no reply, a transient error reply).
+   *
+   * @return the entries to retry, in order
+   */
+  private List<Pending> acknowledge(List<Pending> batch, List<CommandResult> results) {
+    List<Pending> retry = new ArrayList<>();
+    long ok = 0;
+    long refused = 0;
+    Throwable firstRefusal = null;
+    long nowMs = System.currentTimeMillis();
+    for (int i = 0; i < batch.size(); i++) {
+      Pending p = batch.get(i);
+      CommandResult r = i < results.size() ? results.get(i) : null;
+      if (r != null && r.succeeded()) {
+        ok++;
+        if (p.exchangeTsMs() > 0) {
+          endToEnd.record(Math.max(0, nowMs - p.exchangeTsMs()), TimeUnit.MILLISECONDS);
+        }
+      } else if (r != null && ErrorClassifier.isRedisErrorReply(r.error())
+          && ErrorClassifier.classify(r.error()) == ErrorClass.PERMANENT) {
+        refused++;
+        firstRefusal = firstRefusal == null ? r.error() : firstRefusal;
+      } else {
+        retry.add(p);
+        continue;
+      }
+      budget.release(p.bytes());
+      if (p.instrument() != null) {
+        lastSeq.stored(p.admission(), p.instrument(), p.seq());
+      }
     }
+    written.increment(ok);
+    if (refused > 0) {
+      rejected.increment(refused);
+      LOG.warn("event=receiver.rejected entries={} first=\"{}\"", refused, firstRefusal.getMessage());
+    }
+    return retry;
   }
 
-  /** Flushes everything accepted; completes when the buffer is empty and nothing is in flight. */
+  /** @return the lowest admission number not yet acknowledged (buffered or in flight), or the next one */
+  private long lowestUnacknowledged() {
+    long lowest = buffer.isEmpty() ? admitted + 1 : buffer.peekFirst().admission();
+    for (Long first : inFlightFirst) {
+      lowest = Math.min(lowest, first);
+    }
+    return lowest;
+  }
+
+  /** Flushes everything accepted; completes when the buffer is empty, nothing is in flight and lastseq is written. */
   Future<Void> drain() {
     if (drained == null) {
       drained = Promise.promise();
@@ -189,8 +227,9 @@ public final class StreamWriter {
   }
 
   private void checkDrained() {
-    if (drained != null && buffer.isEmpty() && inFlight == 0 && waitingForSpace.isEmpty()) {
-      drained.tryComplete();
+    if (drained != null && buffer.isEmpty() && inFlightFirst.isEmpty()) {
+      Promise<Void> done = drained;
+      lastSeq.flushed().onComplete(ar -> done.tryComplete());
     }
   }
 }
