@@ -116,6 +116,8 @@ public final class GroupConsumer {
   private boolean lastReadWasNew;
   /** A batch whose handler or XACK failed: retried (in memory) before anything else is read. */
   private Batch retryBatch;
+  /** The last failed step failed in the handler, not in Redis: the connection is fine, keep it. */
+  private boolean handlerFailed;
   private long claimTimer = -1;
   private long retryTimer = -1;
   /** Delays after consecutive failed steps; see {@link #MAX_RETRY_DELAY_MS}. */
@@ -213,8 +215,11 @@ public final class GroupConsumer {
     step.onComplete(ar -> {
       if (ar.failed()) {
         readOwnPending = true;
-        // A fresh connection for the next step: this one may be broken or still blocked.
-        connection.discard();
+        if (!handlerFailed) {
+          // A fresh connection for the next step: this one may be broken or still blocked.
+          connection.discard();
+        }
+        handlerFailed = false;
         if (stopping) {
           LOG.warn("consumer {} of group {}: {}; stopping", settings.consumer(), settings.group(), ar.cause().toString());
           finish();
@@ -277,7 +282,7 @@ public final class GroupConsumer {
     } catch (RuntimeException e) {
       handled = Future.failedFuture(e);
     }
-    return handled.compose(v -> ack(batch.all()))
+    return handled.onFailure(err -> handlerFailed = true).compose(v -> ack(batch.all()))
       .onSuccess(v -> retryBatch = null)
       .onFailure(err -> retryBatch = batch)
       .map(v -> batch.size());
