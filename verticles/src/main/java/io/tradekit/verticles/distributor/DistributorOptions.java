@@ -13,7 +13,10 @@ import java.util.Set;
  * {@code batchSize} (500 entries per read), {@code blockMs} (1000), {@code claimIdleMs} (30000:
  * entries pending longer than this at another consumer are taken over), {@code claimIntervalMs}
  * (10000), {@code retryDelayMs} (500), {@code commandTimeoutMs} (5000), {@code postgres} / {@code redis}
- * (resource names, "postgres" / "redis").
+ * (resource names, "postgres" / "redis"), {@code consumer} (the service name: base of the stable
+ * consumer names {@code <consumer>-<n>}, one per instance; processes on different hosts sharing a
+ * group set different ones), {@code maxDeliveries} (10: an entry read more often than this, e.g.
+ * because it crashed its consumer each time, is dead-lettered; 0 disables the limit).
  */
 public final class DistributorOptions {
 
@@ -25,6 +28,7 @@ public final class DistributorOptions {
   public static final long DEFAULT_CLAIM_INTERVAL_MS = 10_000;
   public static final long DEFAULT_RETRY_DELAY_MS = 500;
   public static final long DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
+  public static final long DEFAULT_MAX_DELIVERIES = 10;
 
   final String exchange;
   final List<String> instruments;
@@ -37,6 +41,9 @@ public final class DistributorOptions {
   final long commandTimeoutMs;
   final String postgres;
   final String redis;
+  /** Base of the consumer names; null: the service name. */
+  final String consumer;
+  final long maxDeliveries;
 
   public DistributorOptions(JsonObject json) {
     this(ConfigReader.of(json, "config"));
@@ -48,7 +55,8 @@ public final class DistributorOptions {
    */
   public DistributorOptions(ConfigReader config) {
     ConfigReader c = config.rejectUnknownKeys(Set.of("exchange", "instruments", "group",
-      "batchSize", "blockMs", "claimIdleMs", "claimIntervalMs", "retryDelayMs", "commandTimeoutMs", "postgres", "redis"));
+      "batchSize", "blockMs", "claimIdleMs", "claimIntervalMs", "retryDelayMs", "commandTimeoutMs", "postgres", "redis",
+      "consumer", "maxDeliveries"));
     exchange = c.string("exchange", DEFAULT_EXCHANGE);
     instruments = c.stringList("instruments");
     if (instruments.isEmpty()) {
@@ -63,12 +71,18 @@ public final class DistributorOptions {
     commandTimeoutMs = c.millis("commandTimeoutMs", DEFAULT_COMMAND_TIMEOUT_MS, 1);
     postgres = c.string("postgres", "postgres");
     redis = c.string("redis", "redis");
+    consumer = c.string("consumer", null);
+    if (consumer != null && (consumer.isBlank() || consumer.chars().anyMatch(Character::isWhitespace))) {
+      throw new io.tradekit.config.ConfigException(c.path("consumer"), "expected a non-empty name without spaces");
+    }
+    maxDeliveries = c.longValue("maxDeliveries", DEFAULT_MAX_DELIVERIES, 0, Long.MAX_VALUE);
   }
 
   public JsonObject toJson() {
     return new JsonObject().put("exchange", exchange).put("instruments", new JsonArray(instruments)).put("group", group)
       .put("batchSize", batchSize).put("blockMs", blockMs).put("claimIdleMs", claimIdleMs)
       .put("claimIntervalMs", claimIntervalMs).put("retryDelayMs", retryDelayMs)
-      .put("commandTimeoutMs", commandTimeoutMs).put("postgres", postgres).put("redis", redis);
+      .put("commandTimeoutMs", commandTimeoutMs).put("postgres", postgres).put("redis", redis)
+      .put("consumer", consumer).put("maxDeliveries", maxDeliveries);
   }
 }

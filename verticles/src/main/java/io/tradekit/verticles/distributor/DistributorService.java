@@ -1,16 +1,21 @@
 package io.tradekit.verticles.distributor;
 
-import io.tradekit.config.ConfigReader;
 import io.micrometer.core.instrument.Counter;
+import io.tradekit.config.ConfigReader;
 import io.tradekit.health.KitMetrics;
 import io.tradekit.pg.PgResource;
-import io.tradekit.redis.RedisResource;
-import io.tradekit.supervisor.ServiceVerticle;
+import io.tradekit.redis.CommandResult;
 import io.tradekit.redis.GroupConsumer;
+import io.tradekit.redis.RedisResource;
 import io.tradekit.redis.StreamEntry;
+import io.tradekit.resilience.ErrorClass;
+import io.tradekit.resilience.ErrorClassifier;
+import io.tradekit.supervisor.ServiceVerticle;
+import io.tradekit.verticles.distributor.DeadLetters.DeadLetter;
 import io.tradekit.verticles.md.Streams;
 import io.tradekit.verticles.md.TradeRecord;
 import io.vertx.core.Future;
+import io.vertx.pgclient.PgException;
 import io.vertx.redis.client.Request;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
@@ -20,18 +25,29 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The distributor service (daemon): consumes the trade streams with a consumer group and persists
  * trades into PostgreSQL with one bulk {@code UNNEST} insert per batch ({@code ON CONFLICT DO
  * NOTHING}, so redelivery is harmless), acknowledging entries only after the insert committed.
  *
- * <p>Entries that can never be persisted (validation fails) go to {@link Streams#DEAD_LETTER} with
- * the reason and are acknowledged, so they do not block the group. After each commit it appends
- * one notification per instrument to {@link Streams#persisted} for the analyzer. Several instances
- * (threads or processes) share the work; stale pending entries of a crashed instance are claimed.
- * Deployed by the supervisor; runs on its verticle context.
+ * <p>Poison isolation: an entry that can never be persisted is dead-lettered ONCE
+ * ({@link DeadLetters}) and acknowledged with its batch, so it never blocks the group. Most are
+ * rejected when parsed ({@link TradeRecord#fromFields} checks what the table accepts). When the
+ * insert of a batch fails PERMANENTLY with a data error (SQLSTATE class 22, 23 or 54), the batch is
+ * bisected: halves are inserted until each failing entry is alone, so the rest is persisted and
+ * only the entries PostgreSQL rejects on their own are dead-lettered, with SQLSTATE and message.
+ * Any other failure (transient, ambiguous, or a permanent one that is not about the data, e.g. a
+ * missing table) fails the batch, which the consumer retries. Entries delivered more than
+ * {@code maxDeliveries} times are dead-lettered unread (the last resort for an entry that crashes
+ * the process).
+ *
+ * <p>After each batch it appends one notification per instrument to {@link Streams#persisted} for
+ * the analyzer. Every Redis and PostgreSQL call goes through the resources' resilient API; the
+ * consumer's reads use a connection of their own. Several instances (threads or processes) share
+ * the work, each under a stable consumer name ({@code <consumer>-<n>}), so a restart resumes its own
+ * pending entries; stale pending entries of a crashed instance are claimed. Deployed by the
+ * supervisor; runs on its verticle context.
  */
 public class DistributorService extends ServiceVerticle {
 
@@ -45,10 +61,16 @@ public class DistributorService extends ServiceVerticle {
 
   private static final Logger LOG = LoggerFactory.getLogger(DistributorService.class);
 
+  /** A stream entry and the trade parsed from it. */
+  private record Parsed(StreamEntry entry, TradeRecord trade) {
+  }
+
   private DistributorOptions options;
   private PgResource pg;
   private RedisResource redis;
+  private DeadLetters deadLetters;
   private GroupConsumer consumer;
+  private String consumerName;
   private Counter persisted;
   private Counter deadLettered;
 
@@ -63,61 +85,120 @@ public class DistributorService extends ServiceVerticle {
     options = new DistributorOptions(config());
     pg = service().resource(options.postgres, PgResource.class);
     redis = service().resource(options.redis, RedisResource.class);
+    deadLetters = new DeadLetters(redis);
     persisted = KitMetrics.registry().counter("tradekit.distributor.trades.persisted", "service", service().name());
     deadLettered = KitMetrics.registry().counter("tradekit.distributor.entries.deadlettered", "service", service().name());
     List<String> streams = options.instruments.stream().map(i -> Streams.key(options.exchange, Streams.TRADES, i)).toList();
-    GroupConsumer.Settings settings = new GroupConsumer.Settings(options.group,
-      GroupConsumer.uniqueConsumerName(service().name()), streams, options.batchSize, options.blockMs,
-      options.claimIdleMs, options.claimIntervalMs, options.retryDelayMs, options.commandTimeoutMs);
-    consumer = new GroupConsumer(vertx, redis, settings, this::persist);
-    return consumer.start();
+    consumerName = GroupConsumer.claimConsumerName(vertx, options.consumer != null ? options.consumer : service().name());
+    GroupConsumer.Settings settings = new GroupConsumer.Settings(options.group, consumerName, streams, options.batchSize,
+      options.blockMs, options.claimIdleMs, options.claimIntervalMs, options.retryDelayMs, options.commandTimeoutMs,
+      options.maxDeliveries);
+    consumer = new GroupConsumer(vertx, redis, settings, this::persist, this::overDeliveryLimit);
+    return consumer.start().onFailure(err -> releaseName());
   }
 
   @Override
   public Future<?> stop() {
-    return consumer == null ? Future.succeededFuture() : consumer.stop();
+    Future<Void> stopped = consumer == null ? Future.succeededFuture() : consumer.stop();
+    return stopped.onComplete(ar -> releaseName());
+  }
+
+  private void releaseName() {
+    if (consumerName != null) {
+      GroupConsumer.releaseConsumerName(vertx, consumerName);
+      consumerName = null;
+    }
   }
 
   private Future<Void> persist(List<StreamEntry> entries) {
-    List<TradeRecord> valid = new ArrayList<>(entries.size());
-    List<Request> deadLetters = new ArrayList<>();
+    List<Parsed> valid = new ArrayList<>(entries.size());
+    List<DeadLetter> rejected = new ArrayList<>();
     for (StreamEntry entry : entries) {
       try {
         if (entry.fields() == null) {
           throw new IllegalArgumentException("entry was deleted while pending");
         }
-        valid.add(TradeRecord.fromFields(entry.fields()));
+        valid.add(new Parsed(entry, TradeRecord.fromFields(entry.fields())));
       } catch (IllegalArgumentException invalid) {
-        deadLetters.add(deadLetter(entry, invalid.getMessage()));
+        rejected.add(DeadLetter.rejected(entry, invalid.getMessage()));
       }
     }
-    Future<Void> parked = deadLetters.isEmpty() ? Future.succeededFuture()
-      : redis.client().batch(deadLetters).timeout(options.commandTimeoutMs, TimeUnit.MILLISECONDS).map(r -> {
-        deadLettered.increment(deadLetters.size());
-        LOG.warn("event=distributor.deadlettered entries={}", deadLetters.size());
-        return null;
-      });
-    return parked.compose(v -> valid.isEmpty() ? Future.succeededFuture() : insert(valid).compose(x -> notifyPersisted(valid)));
+    // Persist first, dead-letter after: a batch that fails before its insert committed adds no
+    // dead letter, and one retried after its dead letters were written adds none again.
+    Future<List<DeadLetter>> inserted = valid.isEmpty() ? Future.succeededFuture(List.of()) : insertIsolating(valid);
+    return inserted.compose(poison -> {
+      List<DeadLetter> bad = new ArrayList<>(rejected);
+      bad.addAll(poison);
+      List<TradeRecord> stored = new ArrayList<>(valid.size());
+      for (Parsed p : valid) {
+        if (poison.stream().noneMatch(d -> d.entry() == p.entry())) {
+          stored.add(p.trade());
+        }
+      }
+      return park(bad).compose(v -> stored.isEmpty() ? Future.succeededFuture() : notifyPersisted(stored));
+    });
   }
 
-  private Request deadLetter(StreamEntry entry, String reason) {
-    List<String> fields = new ArrayList<>();
-    fields.add("stream");
-    fields.add(entry.stream());
-    fields.add("entry");
-    fields.add(entry.id());
-    fields.add("reason");
-    fields.add(reason);
-    if (entry.fields() != null) {
-      entry.fields().forEach((k, v) -> {
-        fields.add("f." + k);
-        fields.add(v == null ? "" : v);
-      });
+  private Future<Void> overDeliveryLimit(List<StreamEntry> entries, long maxDeliveries) {
+    List<DeadLetter> letters = entries.stream().map(e -> new DeadLetter(e, DeadLetters.DELIVERIES, "",
+      "delivered more than " + maxDeliveries + " times without being persisted")).toList();
+    return park(letters);
+  }
+
+  private Future<Void> park(List<DeadLetter> letters) {
+    if (letters.isEmpty()) {
+      return Future.succeededFuture();
     }
-    return GroupConsumer.xadd(Streams.DEAD_LETTER, 100_000, fields);
+    return deadLetters.park(letters).map(added -> {
+      deadLettered.increment(added);
+      for (DeadLetter d : letters) {
+        LOG.warn("event=distributor.deadlettered stream={} entry={} stage={} sqlstate={} reason=\"{}\"", d.entry().stream(),
+          d.entry().id(), d.stage(), d.sqlState(), d.reason());
+      }
+      return null;
+    });
   }
 
-  private Future<Void> insert(List<TradeRecord> trades) {
+  /**
+   * Inserts {@code batch}; on a data error, bisects it so that every entry PostgreSQL accepts is
+   * inserted and each one it rejects on its own is returned with its failure (about 2·log2(n)
+   * statements per bad entry).
+   */
+  private Future<List<DeadLetter>> insertIsolating(List<Parsed> batch) {
+    return insert(batch).<List<DeadLetter>>map(v -> List.of()).recover(err -> {
+      if (!isDataError(err)) {
+        return Future.failedFuture(err);
+      }
+      if (batch.size() == 1) {
+        return Future.succeededFuture(List.of(DeadLetter.insertFailed(batch.get(0).entry(), err)));
+      }
+      int mid = batch.size() / 2;
+      return insertIsolating(batch.subList(0, mid)).compose(left -> insertIsolating(batch.subList(mid, batch.size()))
+        .map(right -> {
+          List<DeadLetter> all = new ArrayList<>(left);
+          all.addAll(right);
+          return all;
+        }));
+    });
+  }
+
+  /**
+   * A failure caused by the rows themselves: PERMANENT, with a data exception (22xxx), an integrity
+   * constraint violation (23xxx) or a program limit (54xxx, e.g. an index row too large). Other
+   * permanent failures (a missing table, a denied permission) would reject every row: they fail the
+   * batch instead of dead-lettering all of it.
+   */
+  static boolean isDataError(Throwable failure) {
+    if (ErrorClassifier.classify(failure) != ErrorClass.PERMANENT) {
+      return false;
+    }
+    PgException pg = DeadLetters.pgException(failure);
+    String state = pg == null ? null : pg.getSqlState();
+    return state != null && (state.startsWith("22") || state.startsWith("23") || state.startsWith("54"));
+  }
+
+  private Future<Void> insert(List<Parsed> batch) {
+    List<TradeRecord> trades = batch.stream().map(Parsed::trade).toList();
     // ON CONFLICT DO NOTHING makes the insert idempotent: safe to retry even when lost in flight.
     return pg.query(INSERT_TRADES, tupleOf(trades), true)
       .map(rows -> {
@@ -165,6 +246,14 @@ public class DistributorService extends ServiceVerticle {
       notes.add(GroupConsumer.xadd(Streams.persisted(parts[0]), 100_000,
         List.of("in", parts[1], "from", Long.toString(r[0]), "to", Long.toString(r[1]))));
     });
-    return redis.client().batch(notes).timeout(options.commandTimeoutMs, TimeUnit.MILLISECONDS).mapEmpty();
+    // A duplicate notification only makes the analyzer recompute the same range: idempotent.
+    return redis.pipeline(notes, true).compose(results -> {
+      for (CommandResult result : results) {
+        if (!result.succeeded()) {
+          return Future.failedFuture(result.error());
+        }
+      }
+      return Future.<Void>succeededFuture();
+    });
   }
 }
