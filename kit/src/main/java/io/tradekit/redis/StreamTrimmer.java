@@ -117,7 +117,8 @@ public final class StreamTrimmer {
   public Future<Void> trimAll(List<Target> targets) {
     Future<Void> chain = Future.succeededFuture();
     for (Target target : targets) {
-      chain = chain.compose(v -> trim(target.stream(), null, target.capLength(), target.trimWithoutGroups())
+      // After stop() only the stream in flight finishes, so a stop never waits for a whole run.
+      chain = chain.compose(v -> stopped ? Future.<Void>succeededFuture() : trim(target.stream(), null, target.capLength(), target.trimWithoutGroups())
         .<Void>mapEmpty()
         .recover(err -> {
           LOG.warn("event=stream.trim_failed stream={} error=\"{}\"", target.stream(), err.toString());
