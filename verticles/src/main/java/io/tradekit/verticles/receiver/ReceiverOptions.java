@@ -17,7 +17,8 @@ import java.util.Set;
  * after this), {@code writeConcurrency} (4 batches in flight), {@code maxLen} (1000000, approximate
  * stream length; 0 disables trimming), {@code maxBuffered} (100000 entries held while Redis is
  * unavailable), {@code overflow} (block | drop-newest | drop-oldest), {@code commandTimeoutMs}
- * (5000), {@code retryMinMs} / {@code retryMaxMs} (100 / 5000), {@code redis} (resource name).
+ * (5000), {@code retryMinMs} / {@code retryMaxMs} (100 / 5000), {@code redis} (resource name),
+ * {@code trimIntervalMs} (5000: how often the written streams are trimmed safely; 0 disables).
  */
 public final class ReceiverOptions {
 
@@ -36,6 +37,7 @@ public final class ReceiverOptions {
   final long retryMinMs;
   final long retryMaxMs;
   final String redis;
+  final long trimIntervalMs;
 
   public ReceiverOptions(JsonObject json) {
     this(ConfigReader.of(json, "config"));
@@ -48,7 +50,7 @@ public final class ReceiverOptions {
   public ReceiverOptions(ConfigReader config) {
     ConfigReader c = config.rejectUnknownKeys(Set.of("exchange", "instruments", "kinds",
       "interval", "feed", "batchSize", "lingerMs", "writeConcurrency", "maxLen", "maxBuffered", "overflow",
-      "commandTimeoutMs", "retryMinMs", "retryMaxMs", "redis"));
+      "commandTimeoutMs", "retryMinMs", "retryMaxMs", "redis", "trimIntervalMs"));
     exchange = c.string("exchange", "deribit");
     instruments = c.stringList("instruments");
     if (instruments.isEmpty()) {
@@ -77,6 +79,7 @@ public final class ReceiverOptions {
     retryMinMs = c.millis("retryMinMs", 100, 1);
     retryMaxMs = c.millis("retryMaxMs", 5_000, retryMinMs);
     redis = c.string("redis", "redis");
+    trimIntervalMs = c.millis("trimIntervalMs", 5_000, 0);
   }
 
   /** @return the Deribit channels to subscribe, e.g. {@code trades.BTC-PERPETUAL.100ms} */
@@ -91,6 +94,6 @@ public final class ReceiverOptions {
       .put("maxLen", maxLen).put("maxBuffered", maxBuffered)
       .put("overflow", overflow.name().toLowerCase(Locale.ROOT).replace('_', '-'))
       .put("commandTimeoutMs", commandTimeoutMs).put("retryMinMs", retryMinMs).put("retryMaxMs", retryMaxMs)
-      .put("redis", redis);
+      .put("redis", redis).put("trimIntervalMs", trimIntervalMs);
   }
 }

@@ -8,6 +8,7 @@ import io.tradekit.feed.FeedOptions;
 import io.tradekit.feed.Trade;
 import io.tradekit.health.KitMetrics;
 import io.tradekit.redis.RedisResource;
+import io.tradekit.redis.StreamTrimmer;
 import io.tradekit.supervisor.ServiceVerticle;
 import io.tradekit.verticles.md.Streams;
 import io.tradekit.verticles.md.TradeRecord;
@@ -34,6 +35,7 @@ public class ReceiverService extends ServiceVerticle {
   private FeedClient feed;
   private StreamWriter writer;
   private Counter skipped;
+  private StreamTrimmer trimmer;
 
   /** Checks the whole config block up front, during the supervisor's config validation. */
   @Override
@@ -54,15 +56,28 @@ public class ReceiverService extends ServiceVerticle {
       JsonObject status = feed.status().put("buffered", writer.buffered()).put("dropped", writer.dropped());
       p.complete(new Status().setOk(feed.isConnected()).setData(status));
     });
+    trimmer = new StreamTrimmer(vertx, redis);
+    if (options.trimIntervalMs > 0) {
+      trimmer.start(options.trimIntervalMs, this::trimTargets);
+    }
+    service().readinessCheck("streams", p -> p.complete(new Status().setOk(trimmer.overCap().isEmpty())
+      .setData(new JsonObject().put("overCap", new JsonObject(new java.util.HashMap<>(trimmer.overCap()))))));
     return feed.start();
+  }
+
+  /** The streams this receiver writes; ticker/book streams are read by no consumer group. */
+  private List<StreamTrimmer.Target> trimTargets() {
+    return options.kinds.stream().flatMap(kind -> options.instruments.stream().map(i -> new StreamTrimmer.Target(
+      Streams.key(options.exchange, kind, i), options.maxLen, !kind.equals(Streams.TRADES)))).toList();
   }
 
   @Override
   public Future<?> stop() {
+    Future<Void> trimming = trimmer == null ? Future.succeededFuture() : trimmer.stop();
     if (feed == null) {
-      return Future.succeededFuture();
+      return trimming;
     }
-    return feed.stop().compose(v -> feed.drain()).compose(v -> writer.drain());
+    return trimming.compose(v -> feed.stop()).compose(v -> feed.drain()).compose(v -> writer.drain());
   }
 
   private Future<Void> write(List<FeedMessage> batch) {

@@ -127,7 +127,7 @@ public final class StreamWriter {
       inFlight++;
       List<Request> requests = new ArrayList<>(batch.size());
       for (Pending p : batch) {
-        requests.add(GroupConsumer.xadd(p.stream(), options.maxLen, p.fields()));
+        requests.add(GroupConsumer.xadd(p.stream(), 0, p.fields()));
       }
       redis.pipeline(requests, false).onComplete(ar -> {
         inFlight--;
