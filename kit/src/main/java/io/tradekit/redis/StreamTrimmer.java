@@ -254,7 +254,7 @@ public final class StreamTrimmer {
   }
 
   /** Compares stream ids {@code <ms>-<seq>} numerically (unsigned, as Redis does). */
-  static int compare(String a, String b) {
+  public static int compare(String a, String b) {
     Id x = Id.parse(a);
     Id y = Id.parse(b);
     int c = Long.compareUnsigned(x.ms(), y.ms());
