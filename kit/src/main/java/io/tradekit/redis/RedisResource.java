@@ -2,17 +2,21 @@ package io.tradekit.redis;
 
 import io.tradekit.resource.Resource;
 import io.tradekit.resource.ResourceClosedException;
+import io.tradekit.resilience.ErrorClassifier;
 import io.tradekit.resilience.Resilience;
 import io.tradekit.resilience.ResilienceOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
+import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 
+import java.net.ConnectException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -59,37 +63,70 @@ public final class RedisResource implements Resource {
 
   /**
    * Sends {@code requests} pipelined on one connection and reports each command's own outcome.
-   * A transport failure (no connection, connection lost) fails the whole call and is retried per
-   * the rules when {@code idempotent}; error replies of single commands are returned per index.
+   *
+   * <ul>
+   *   <li>Error replies of single commands (e.g. WRONGTYPE) are returned per index; the call succeeds.</li>
+   *   <li>A transport failure (no connection, connection lost) fails the whole call.</li>
+   *   <li>When {@code commandTimeoutMs} passes with replies still pending, the call FAILS with a
+   *       {@link PipelineTimeoutException}: AMBIGUOUS (the commands may have run), counted by the
+   *       breaker, retried here only when {@code idempotent}. A command without a reply is never
+   *       reported as a success; a caller with non-idempotent commands retries the batch itself
+   *       (the receiver re-queues it: a duplicate stream entry is harmless downstream).</li>
+   *   <li>A connection that cannot be had within {@code commandTimeoutMs} fails TRANSIENT
+   *       (nothing was sent, so a retry is always safe); one that arrives after that is closed.</li>
+   * </ul>
+   *
+   * <p>Call from any context; the result completes on the caller's.
    */
   public Future<List<CommandResult>> pipeline(List<Request> requests, boolean idempotent) {
     List<Request> snapshot = List.copyOf(requests);
-    return resilience.call("pipeline", idempotent, () -> client().connect()
-      .timeout(commandTimeoutMs, TimeUnit.MILLISECONDS)
-      .compose(conn -> {
-        List<Future<Response>> replies = new ArrayList<>(snapshot.size());
-        for (Request request : snapshot) {
-          replies.add(conn.send(request));
+    return resilience.call("pipeline", idempotent, () -> connectWithin(commandTimeoutMs)
+      .compose(conn -> sendAll(conn, snapshot).eventually(conn::close)));
+  }
+
+  private Future<List<CommandResult>> sendAll(RedisConnection conn, List<Request> snapshot) {
+    List<Future<Response>> replies = new ArrayList<>(snapshot.size());
+    for (Request request : snapshot) {
+      replies.add(conn.send(request));
+    }
+    return Future.join(replies).timeout(commandTimeoutMs, TimeUnit.MILLISECONDS).transform(all -> {
+      List<CommandResult> results = new ArrayList<>(snapshot.size());
+      Throwable transport = null;
+      int pending = 0;
+      for (int i = 0; i < replies.size(); i++) {
+        Future<Response> reply = replies.get(i);
+        if (!reply.isComplete()) {
+          pending++; // no reply yet: its outcome is unknown, never a success
+        } else if (reply.succeeded()) {
+          results.add(new CommandResult(i, reply.result(), null));
+        } else {
+          if (!ErrorClassifier.isRedisErrorReply(reply.cause())) {
+            transport = reply.cause();
+          }
+          results.add(new CommandResult(i, null, reply.cause()));
         }
-        return Future.join(replies).timeout(commandTimeoutMs, TimeUnit.MILLISECONDS)
-          .transform(all -> {
-            List<CommandResult> results = new ArrayList<>(snapshot.size());
-            Throwable transport = null;
-            for (int i = 0; i < replies.size(); i++) {
-              Future<Response> reply = replies.get(i);
-              if (reply.failed() && !io.tradekit.resilience.ErrorClassifier.isRedisErrorReply(reply.cause())) {
-                transport = reply.cause();
-              }
-              results.add(new CommandResult(i, reply.succeeded() ? reply.result() : null,
-                reply.succeeded() ? null : reply.cause() == null ? new IllegalStateException("no reply") : reply.cause()));
-            }
-            if (all.failed() && transport == null && results.stream().allMatch(CommandResult::succeeded)) {
-              transport = all.cause();
-            }
-            return transport != null ? Future.<List<CommandResult>>failedFuture(transport) : Future.succeededFuture(results);
-          })
-          .eventually(conn::close);
-      }));
+      }
+      if (pending > 0) {
+        return Future.failedFuture(new PipelineTimeoutException(snapshot.size(), pending, commandTimeoutMs, results));
+      }
+      return transport != null ? Future.failedFuture(transport) : Future.succeededFuture(results);
+    });
+  }
+
+  /** A pipeline's connection, bounded by {@code timeoutMs}; a connection that arrives later is closed, not leaked. */
+  private Future<RedisConnection> connectWithin(long timeoutMs) {
+    Promise<RedisConnection> result = Promise.promise();
+    long timer = vertx.setTimer(timeoutMs, t -> result.tryFail(
+      new ConnectException("no connection to Redis '" + name + "' within " + timeoutMs + " ms")));
+    client().connect().onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.failed()) {
+        result.tryFail(ar.cause());
+      } else if (!result.tryComplete(ar.result())) {
+        ar.result().close();
+      }
+    });
+    return result.future();
   }
 
   /** @return this client's retry/breaker executor */

@@ -3,6 +3,9 @@ package io.tradekit.redis;
 import io.tradekit.dev.DevServices;
 import io.tradekit.dev.DevServicesOptions;
 import io.tradekit.resource.ResourceClosedException;
+import io.tradekit.resilience.ErrorClass;
+import io.tradekit.resilience.RetryGivenUpException;
+import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.tradekit.testing.TcpForwarder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -11,6 +14,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -113,6 +118,45 @@ class RedisResourceTest {
           return redis.close();
         })
         .eventually(() -> forwarder.get() == null ? Future.succeededFuture() : forwarder.get().close())
+        .eventually(lease::release);
+    }).onComplete(ctx.succeedingThenComplete());
+  }
+
+  /**
+   * CLIENT PAUSE holds every reply past the pipeline's commandTimeoutMs: the outcome of the XADDs
+   * is unknown, so the call must FAIL as AMBIGUOUS (never succeed with "no reply" entries), not be
+   * retried (not idempotent), and count for the breaker (threshold 1: it opens).
+   */
+  @Test
+  void pipelineTimeoutWithRepliesPendingFailsAmbiguousAndCountsForTheBreaker(Vertx vertx, VertxTestContext ctx) {
+    String stream = "kittest:paused:" + System.nanoTime();
+    lease(vertx).compose(lease -> {
+      JsonObject block = new JsonObject().put("type", "redis")
+        .put("options", new JsonObject().put("endpoints", new JsonArray().add(lease.redisEndpoint())))
+        .put("commandTimeoutMs", 300).put("retry", new JsonObject().put("maxAttempts", 3).put("initialBackoffMs", 10))
+        .put("breaker", new JsonObject().put("failureThreshold", 1).put("resetTimeoutMs", 60_000));
+      RedisResource redis = (RedisResource) new RedisResourceFactory().create(vertx, "redis-paused", block, "resources.redis-paused");
+      List<Request> adds = List.of(
+        Request.cmd(Command.XADD).arg(stream).arg("*").arg("i").arg(1),
+        Request.cmd(Command.XADD).arg(stream).arg("*").arg("i").arg(2));
+      // A first pipeline leaves an idle pooled connection, so the paused one is already connected.
+      return redis.open().compose(v -> redis.pipeline(List.of(Request.cmd(Command.PING)), true))
+        .compose(v -> redis.send(Request.cmd(Command.CLIENT).arg("PAUSE").arg(1_500).arg("ALL"), false))
+        .compose(v -> redis.pipeline(adds, false).transform(Future::succeededFuture))
+        .map(outcome -> {
+          ctx.verify(() -> {
+            assertThat(outcome.failed()).as("a pipeline with replies pending at its timeout fails").isTrue();
+            assertThat(outcome.cause()).isInstanceOf(RetryGivenUpException.class)
+              .hasRootCauseInstanceOf(PipelineTimeoutException.class);
+            RetryGivenUpException given = (RetryGivenUpException) outcome.cause();
+            assertThat(given.errorClass()).isEqualTo(ErrorClass.AMBIGUOUS);
+            assertThat(given.attempts()).as("not retried: the caller said not idempotent").isEqualTo(1);
+            assertThat(((PipelineTimeoutException) given.getCause()).pending()).isEqualTo(2);
+            assertThat(redis.resilience().breakerState()).as("the breaker counted it").isEqualTo(CircuitBreakerState.OPEN);
+          });
+          return null;
+        })
+        .eventually(() -> vertx.timer(1_500).compose(t -> redis.close()))
         .eventually(lease::release);
     }).onComplete(ctx.succeedingThenComplete());
   }

@@ -8,6 +8,7 @@ import io.tradekit.redis.GroupConsumer;
 import io.tradekit.redis.StreamEntry;
 import io.tradekit.verticles.md.Streams;
 import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.sqlclient.Row;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The analyzer service (daemon): keeps OHLC bars exact by RECOMPUTING every bar a persisted batch
@@ -189,19 +189,25 @@ public class AnalyzerService extends ServiceVerticle {
       "low", bar.getBigDecimal("low").toPlainString(), "close", bar.getBigDecimal("close").toPlainString(),
       "volume", bar.getBigDecimal("volume").toPlainString(), "trades", Long.toString(bar.getLong("trade_count")));
     // Only move the hash forward: an older recompute (e.g. a claimed stale batch) must not win.
-    return redis.api().hget(args.get(0), "bucketStartMs").compose(current -> {
+    // Both commands are idempotent (a read; an HSET of the same values), so both may be retried.
+    return redis.send(Request.cmd(Command.HGET).arg(args.get(0)).arg("bucketStartMs"), true).compose(current -> {
       if (current != null && Long.parseLong(current.toString()) > Long.parseLong(args.get(4))) {
         return Future.succeededFuture();
       }
-      return redis.api().hset(args).mapEmpty();
-    }).timeout(options.commandTimeoutMs, TimeUnit.MILLISECONDS).mapEmpty();
+      return redis.send(hset(args), true).mapEmpty();
+    }).mapEmpty();
+  }
+
+  private static Request hset(List<String> keyAndFields) {
+    Request request = Request.cmd(Command.HSET);
+    keyAndFields.forEach(request::arg);
+    return request;
   }
 
   private void copyLatestTickers() {
     for (String instrument : options.instruments) {
       String stream = Streams.key(options.exchange, Streams.TICKER, instrument);
-      redis.client().send(Request.cmd(io.vertx.redis.client.Command.XREVRANGE).arg(stream).arg("+").arg("-").arg("COUNT").arg(1))
-        .timeout(options.commandTimeoutMs, TimeUnit.MILLISECONDS)
+      redis.send(Request.cmd(Command.XREVRANGE).arg(stream).arg("+").arg("-").arg("COUNT").arg(1), true)
         .compose(reply -> copyTicker(instrument, reply))
         .onFailure(err -> LOG.debug("latest ticker of {} not copied: {}", instrument, err.toString()));
     }
@@ -218,6 +224,6 @@ public class AnalyzerService extends ServiceVerticle {
       args.add(fields.get(i).toString());
       args.add(fields.get(i + 1).toString());
     }
-    return args.size() == 1 ? Future.succeededFuture() : redis.api().hset(args).mapEmpty();
+    return args.size() == 1 ? Future.succeededFuture() : redis.send(hset(args), true).mapEmpty();
   }
 }

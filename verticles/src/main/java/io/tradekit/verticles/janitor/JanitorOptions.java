@@ -7,10 +7,13 @@ import java.util.Set;
 
 /**
  * Config of the janitor task: {@code tradesRetentionMs} (604800000 = 7 days), {@code ohlcRetentionMs}
- * (7776000000 = 90 days), {@code streamRetentionMs} (86400000 = 1 day; entries older than this are
- * trimmed with XTRIM MINID), {@code batchSize} (5000 rows per DELETE, so no long locks),
- * {@code maxBatches} (0 = until done; a safety bound per table otherwise), {@code streamPattern}
- * ("md:*"), {@code commandTimeoutMs} (5000), {@code postgres} / {@code redis} resource names.
+ * (7776000000 = 90 days), {@code streamRetentionMs} (86400000 = 1 day; stream entries older than
+ * this are trimmed, but only those every consumer group has acknowledged: see
+ * {@link io.tradekit.redis.StreamTrimmer}), {@code batchSize} (5000 rows per DELETE, so no long
+ * locks), {@code maxBatches} (0 = until done; a safety bound per table otherwise),
+ * {@code streamPattern} ("md:*"), {@code commandTimeoutMs} (accepted for compatibility; every
+ * command is now bounded by the Redis resource's own {@code commandTimeoutMs}), {@code postgres} /
+ * {@code redis} resource names.
  */
 public final class JanitorOptions {
 

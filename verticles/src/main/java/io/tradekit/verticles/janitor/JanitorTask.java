@@ -3,9 +3,13 @@ package io.tradekit.verticles.janitor;
 import io.tradekit.config.ConfigReader;
 import io.tradekit.pg.PgResource;
 import io.tradekit.redis.RedisResource;
+import io.tradekit.redis.StreamTrimmer;
 import io.tradekit.supervisor.TaskVerticle;
+import io.tradekit.verticles.md.Streams;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
@@ -16,12 +20,14 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The janitor (run-once task): deletes trades and bars older than their retention in bounded
  * batches (each DELETE touches at most {@code batchSize} rows, so locks stay short), trims the
- * market-data streams by age ({@code XTRIM <key> MINID <cutoff-ms>}), logs the counts in one
+ * market-data streams safely ({@link StreamTrimmer}: below what every consumer group acknowledged
+ * AND older than {@code streamRetentionMs}, whichever is lower; a stream without groups only when
+ * it is a ticker/book stream; never {@code md:deadletter} or {@code md:<exchange>:gaps}), every
+ * command through the resources' resilient API, logs the counts in one
  * {@code event=janitor.done} line and completes. A failure fails the task; the supervisor then
  * shuts down cleanly and the process exits 1. Run alone with
  * {@code java -jar tradekit.jar run service:janitor -conf conf/config.json}.
@@ -57,9 +63,11 @@ public class JanitorTask extends TaskVerticle {
         return trimStreams(now - options.streamRetentionMs);
       })
       .map(trimmed -> {
-        report.put("streamsTrimmed", trimmed[0]).put("entriesTrimmed", trimmed[1]);
-        LOG.info("event=janitor.done tradesDeleted={} ohlcDeleted={} streamsTrimmed={} entriesTrimmed={}",
-          report.getLong("tradesDeleted"), report.getLong("ohlcDeleted"), trimmed[0], trimmed[1]);
+        report.put("streamsTrimmed", trimmed.streamsTrimmed()).put("entriesTrimmed", trimmed.entriesTrimmed())
+          .put("streamsKept", trimmed.streamsKept());
+        LOG.info("event=janitor.done tradesDeleted={} ohlcDeleted={} streamsTrimmed={} entriesTrimmed={} streamsKeptWithoutGroups={}",
+          report.getLong("tradesDeleted"), report.getLong("ohlcDeleted"), trimmed.streamsTrimmed(),
+          trimmed.entriesTrimmed(), trimmed.streamsKept());
         return report;
       });
   }
@@ -85,28 +93,54 @@ public class JanitorTask extends TaskVerticle {
     });
   }
 
-  /** @return {streams trimmed, entries removed} */
-  private Future<long[]> trimStreams(long cutoffMs) {
+  /** What the stream pass did, for the report. */
+  private record TrimReport(long streamsTrimmed, long entriesTrimmed, long streamsKept) {
+  }
+
+  /**
+   * Trims every matching stream below its safe point AND below the retention cutoff, whichever is
+   * lower ({@link StreamTrimmer}); never {@code md:deadletter} or {@code md:<exchange>:gaps}.
+   */
+  private Future<TrimReport> trimStreams(long cutoffMs) {
+    StreamTrimmer trimmer = new StreamTrimmer(vertx, redis);
+    String cutoffId = cutoffMs + "-0";
     return scan("0", new ArrayList<>()).compose(keys -> {
-      long[] result = new long[2];
+      List<StreamTrimmer.Outcome> outcomes = new ArrayList<>();
       Future<Void> chain = Future.succeededFuture();
       for (String key : keys) {
-        chain = chain.compose(v -> redis.api().type(key).compose(type -> !"stream".equals(type.toString())
-            ? Future.succeededFuture()
-            : redis.api().xtrim(List.of(key, "MINID", cutoffMs + "-0")).map(removed -> {
-              result[0]++;
-              result[1] += removed.toLong();
+        if (neverTrimmed(key)) {
+          continue;
+        }
+        chain = chain.compose(v -> redis.send(Request.cmd(Command.TYPE).arg(key), true)
+          .compose(type -> !"stream".equals(type.toString()) ? Future.succeededFuture()
+            : trimmer.trim(key, cutoffId, 0, readByNoGroup(key)).map(outcome -> {
+              outcomes.add(outcome);
               return null;
-            }))
-          .timeout(options.commandTimeoutMs, TimeUnit.MILLISECONDS).mapEmpty());
+            })));
       }
-      return chain.map(v -> result);
+      return chain.map(v -> new TrimReport(outcomes.stream().filter(o -> o.removed() > 0).count(),
+        outcomes.stream().mapToLong(StreamTrimmer.Outcome::removed).sum(),
+        outcomes.stream().filter(o -> o.safeId() == null && o.trimmedBelow() == null).count()));
     });
   }
 
+  /** Dead letters and gap records are evidence to be worked off, never aged out. */
+  static boolean neverTrimmed(String key) {
+    return key.equals(Streams.DEAD_LETTER) || (key.startsWith(Streams.PREFIX) && key.endsWith(":gaps"));
+  }
+
+  /**
+   * Latest-value streams ({@code md:<exchange>:ticker:*}, {@code md:<exchange>:book:*}) are read by
+   * no consumer group; without one they are trimmed by age alone. Any other stream without a group
+   * (e.g. trades whose distributor never started) is kept whole.
+   */
+  static boolean readByNoGroup(String key) {
+    String[] parts = key.split(":", 4);
+    return parts.length == 4 && (parts[2].equals(Streams.TICKER) || parts[2].equals(Streams.BOOK));
+  }
+
   private Future<List<String>> scan(String cursor, List<String> keys) {
-    return redis.api().scan(List.of(cursor, "MATCH", options.streamPattern, "COUNT", "500"))
-      .timeout(options.commandTimeoutMs, TimeUnit.MILLISECONDS)
+    return redis.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(options.streamPattern).arg("COUNT").arg(500), true)
       .compose((Response reply) -> {
         reply.get(1).forEach(k -> keys.add(k.toString()));
         String next = reply.get(0).toString();

@@ -18,7 +18,8 @@ import java.util.Set;
  * 0 disables the alert), {@code memoryBudgetBytes} (64 MiB: the estimated bytes the receiver may
  * hold, feed queue and writer buffer together; past it messages are shed at arrival, counted and
  * recorded as gaps; see {@link io.tradekit.feed.MemoryBudget}), {@code commandTimeoutMs} (5000),
- * {@code retryMinMs} / {@code retryMaxMs} (100 / 5000), {@code redis} (resource name).
+ * {@code retryMinMs} / {@code retryMaxMs} (100 / 5000), {@code redis} (resource name),
+ * {@code trimIntervalMs} (5000: how often the written streams are trimmed safely; 0 disables).
  *
  * <p>{@code maxBuffered} and {@code overflow} are gone (the writer no longer drops what it
  * accepted; the budget bounds it): setting them is a config error that says so.
@@ -39,6 +40,7 @@ public final class ReceiverOptions {
   final long retryMinMs;
   final long retryMaxMs;
   final String redis;
+  final long trimIntervalMs;
 
   /**
    * Default {@code memoryBudgetBytes}, 64 MiB: with {@code MemoryBudget}'s conservative estimates
@@ -58,7 +60,7 @@ public final class ReceiverOptions {
   public ReceiverOptions(ConfigReader config) {
     ConfigReader c = config.rejectUnknownKeys(Set.of("exchange", "instruments", "kinds",
       "interval", "feed", "batchSize", "lingerMs", "writeConcurrency", "maxLen", "memoryBudgetBytes",
-      "commandTimeoutMs", "retryMinMs", "retryMaxMs", "redis", "maxBuffered", "overflow"));
+      "commandTimeoutMs", "retryMinMs", "retryMaxMs", "redis", "trimIntervalMs", "maxBuffered", "overflow"));
     for (String removed : List.of("maxBuffered", "overflow")) {
       if (c.has(removed)) {
         throw new ConfigException(c.path(removed), "no longer supported: the receiver never drops what it accepted; "
@@ -87,6 +89,7 @@ public final class ReceiverOptions {
     retryMinMs = c.millis("retryMinMs", 100, 1);
     retryMaxMs = c.millis("retryMaxMs", 5_000, retryMinMs);
     redis = c.string("redis", "redis");
+    trimIntervalMs = c.millis("trimIntervalMs", 5_000, 0);
   }
 
   /** @return the Deribit channels to subscribe, e.g. {@code trades.BTC-PERPETUAL.100ms} */
@@ -100,6 +103,6 @@ public final class ReceiverOptions {
       .put("batchSize", batchSize).put("lingerMs", lingerMs).put("writeConcurrency", writeConcurrency)
       .put("maxLen", maxLen).put("memoryBudgetBytes", memoryBudgetBytes)
       .put("commandTimeoutMs", commandTimeoutMs).put("retryMinMs", retryMinMs).put("retryMaxMs", retryMaxMs)
-      .put("redis", redis);
+      .put("redis", redis).put("trimIntervalMs", trimIntervalMs);
   }
 }

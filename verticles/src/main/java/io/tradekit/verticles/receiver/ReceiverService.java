@@ -9,6 +9,7 @@ import io.tradekit.feed.MemoryBudget;
 import io.tradekit.feed.Trade;
 import io.tradekit.health.KitMetrics;
 import io.tradekit.redis.RedisResource;
+import io.tradekit.redis.StreamTrimmer;
 import io.tradekit.supervisor.ServiceVerticle;
 import io.tradekit.verticles.md.Streams;
 import io.tradekit.verticles.md.TradeRecord;
@@ -57,6 +58,7 @@ public class ReceiverService extends ServiceVerticle {
   private Counter shedMessages;
   private Counter shedTrades;
   private Counter gapTrades;
+  private StreamTrimmer trimmer;
 
   /** Checks the whole config block up front, during the supervisor's config validation. */
   @Override
@@ -93,6 +95,12 @@ public class ReceiverService extends ServiceVerticle {
         .put("budgetLimitBytes", budget.limitBytes());
       p.complete(new Status().setOk(feed.isConnected()).setData(status));
     });
+    trimmer = new StreamTrimmer(vertx, redis);
+    if (options.trimIntervalMs > 0) {
+      trimmer.start(options.trimIntervalMs, this::trimTargets);
+    }
+    service().readinessCheck("streams", p -> p.complete(new Status().setOk(trimmer.overCap().isEmpty())
+      .setData(new JsonObject().put("overCap", new JsonObject(new HashMap<>(trimmer.overCap()))))));
     // The tracker must know what earlier runs stored before the first trade is processed.
     return loadLastSeq(redis).compose(stored -> {
       gaps = new GapTracker(stored, System.nanoTime());
@@ -117,12 +125,19 @@ public class ReceiverService extends ServiceVerticle {
     });
   }
 
+  /** The streams this receiver writes; ticker/book streams are read by no consumer group. */
+  private List<StreamTrimmer.Target> trimTargets() {
+    return options.kinds.stream().flatMap(kind -> options.instruments.stream().map(i -> new StreamTrimmer.Target(
+      Streams.key(options.exchange, kind, i), options.maxLen, !kind.equals(Streams.TRADES)))).toList();
+  }
+
   @Override
   public Future<?> stop() {
+    Future<Void> trimming = trimmer == null ? Future.succeededFuture() : trimmer.stop();
     if (feed == null) {
-      return Future.succeededFuture();
+      return trimming;
     }
-    return feed.stop().compose(v -> feed.drain()).compose(v -> {
+    return trimming.compose(v -> feed.stop()).compose(v -> feed.drain()).compose(v -> {
       if (gaps != null) {
         // Shed after the last processed trade: no later trade will reveal it in this run.
         long nowMs = System.currentTimeMillis();
