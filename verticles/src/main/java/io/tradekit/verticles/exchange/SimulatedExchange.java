@@ -20,7 +20,7 @@ import java.util.function.Supplier;
 /**
  * A simulated Deribit v2 exchange: a WebSocket JSON-RPC endpoint {@code /ws/api/v2} serving
  * trades, book, ticker and chart channels from a seeded random market, the HTTP
- * {@code /api/v2/public/<method>} equivalents, and an admin API to inject faults
+ * {@code /api/v2/public/<method>} equivalents (including the trade history by trade_seq), and an admin API to inject faults
  * ({@code /admin/faults}) and read counters ({@code /admin/stats}).
  *
  * <p>A plain class so tests and benchmarks can run it without the supervisor; in a deployment
@@ -81,8 +81,8 @@ public final class SimulatedExchange {
     return onContext(() -> {
       long startMs = System.currentTimeMillis();
       faults = new FaultBoard(vertx, this::onFaultActivated);
-      api = new PublicApi(options, startMs);
       generator = new MarketDataGenerator(vertx, options, stats, faults, connections, () -> listener, startMs);
+      api = new PublicApi(options, startMs, generator::sim);
       httpApi = new ExchangeHttpApi(this);
       // The HTTP server is internal (loopback, free port); clients reach it through the relay.
       server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0));
