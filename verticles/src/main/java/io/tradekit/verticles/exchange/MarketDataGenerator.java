@@ -39,6 +39,7 @@ final class MarketDataGenerator {
   private final List<InstrumentSim> simList;
   private final Set<String> gapPending = new HashSet<>();
   private final List<Long> timers = new ArrayList<>();
+  private long tradeTimer = -1;
   private double tradeCarry;
   private double bookCarry;
   private int tradeRoundRobin;
@@ -64,10 +65,20 @@ final class MarketDataGenerator {
   /** Starts the timers; call on the exchange context. */
   void start() {
     long tick = options.isMaxTradeRate() ? 1 : options.getGeneratorTickMs();
-    timers.add(vertx.setPeriodic(tick, t -> onTradeTick(tick)));
+    tradeTimer = vertx.setPeriodic(tick, t -> onTradeTick(tick));
+    timers.add(tradeTimer);
     timers.add(vertx.setPeriodic(options.getGeneratorTickMs(), t -> onBookTick()));
     timers.add(vertx.setPeriodic(options.getTickerIntervalMs(), t -> onTicker()));
     timers.add(vertx.setPeriodic(options.getChartIntervalMs(), t -> onChart()));
+  }
+
+  /** Stops generating trades for good (books, tickers and the history stay); idempotent. */
+  void haltTrades() {
+    if (tradeTimer >= 0) {
+      vertx.cancelTimer(tradeTimer);
+      timers.remove(tradeTimer);
+      tradeTimer = -1;
+    }
   }
 
   void stop() {

@@ -139,6 +139,19 @@ public final class SimulatedExchange {
     });
   }
 
+  /**
+   * Stops generating trades for good while everything else keeps running (connections, heartbeats,
+   * books, the HTTP API and the trade history): once it completes, the per-instrument
+   * {@code lastTradeSeqGenerated} in {@link #stats()} is final. For drills that compare what the
+   * exchange generated with what was stored.
+   */
+  public Future<Void> haltTrading() {
+    return onContext(() -> {
+      generator.haltTrades();
+      return Future.succeededFuture();
+    });
+  }
+
   /** Ends every active fault. */
   public Future<Void> clearFaults() {
     return onContext(() -> {
