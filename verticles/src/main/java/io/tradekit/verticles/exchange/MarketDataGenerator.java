@@ -64,12 +64,24 @@ final class MarketDataGenerator {
 
   /** Starts the timers; call on the exchange context. */
   void start() {
-    long tick = options.isMaxTradeRate() ? 1 : options.getGeneratorTickMs();
-    tradeTimer = vertx.setPeriodic(tick, t -> onTradeTick(tick));
-    timers.add(tradeTimer);
+    startTrades();
     timers.add(vertx.setPeriodic(options.getGeneratorTickMs(), t -> onBookTick()));
     timers.add(vertx.setPeriodic(options.getTickerIntervalMs(), t -> onTicker()));
     timers.add(vertx.setPeriodic(options.getChartIntervalMs(), t -> onChart()));
+  }
+
+  private void startTrades() {
+    long tick = options.isMaxTradeRate() ? 1 : options.getGeneratorTickMs();
+    tradeTimer = vertx.setPeriodic(tick, t -> onTradeTick(tick));
+    timers.add(tradeTimer);
+  }
+
+  /** Generates trades at {@code tradesPerSecond} (or {@link SimulatedExchangeOptions#MAX_RATE}) from now on. */
+  void changeTradeRate(double tradesPerSecond) {
+    haltTrades();
+    options.setTradesPerSecond(tradesPerSecond);
+    tradeCarry = 0;
+    startTrades();
   }
 
   /** Stops generating trades for good (books, tickers and the history stay); idempotent. */

@@ -152,6 +152,20 @@ public final class SimulatedExchange {
     });
   }
 
+  /**
+   * Changes the trade rate from now on (total over all instruments; {@link SimulatedExchangeOptions#MAX_RATE}
+   * for as fast as the sockets drain), e.g. a burst that makes a receiver shed, then a normal rate.
+   */
+  public Future<Void> changeTradeRate(double tradesPerSecond) {
+    if (!(tradesPerSecond >= 0)) {
+      return Future.failedFuture(new IllegalArgumentException("tradesPerSecond: expected >= 0, got " + tradesPerSecond));
+    }
+    return onContext(() -> {
+      generator.changeTradeRate(tradesPerSecond);
+      return Future.succeededFuture();
+    });
+  }
+
   /** Ends every active fault. */
   public Future<Void> clearFaults() {
     return onContext(() -> {
