@@ -173,8 +173,10 @@ class GapFillServiceTest {
         return w.writeGap(gap[0], gap[1], System.currentTimeMillis());
       })
       .compose(v -> w.closedRow(vertx, gap[0]))
-      .compose(row -> w.xlen().map(len -> {
+      .compose(row -> readinessData(vertx, w).compose(ready -> w.xlen().map(len -> {
         ctx.verify(() -> {
+          assertThat(ready.getLong("unfillableGaps")).as("readiness data %s", ready).isEqualTo(1);
+          assertThat(ready.getLong("openGaps")).as("readiness data %s", ready).isZero();
           assertThat(row.getString("status")).isEqualTo("unfillable");
           assertThat(row.getOffsetDateTime("filled_at")).isNull();
           assertThat(row.getInteger("filled_trades")).isZero();
@@ -183,9 +185,31 @@ class GapFillServiceTest {
           assertThat(len).isZero();
         });
         return null;
-      }))
+      })))
       .eventually(w::close)
       .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /** @return the data of the readiness procedure checks/gapfill/gaps from {@code /health/ready} */
+  private static Future<JsonObject> readinessData(Vertx vertx, World w) {
+    return io.vertx.ext.web.client.WebClient.create(vertx).get(w.kit.adminPort(), "127.0.0.1", "/health/ready").send()
+      .map(response -> {
+        JsonObject node = response.bodyAsJsonObject();
+        for (String id : List.of("checks", "gapfill", "gaps")) {
+          JsonObject next = null;
+          JsonArray checks = node.getJsonArray("checks", new JsonArray());
+          for (int i = 0; i < checks.size(); i++) {
+            if (id.equals(checks.getJsonObject(i).getString("id"))) {
+              next = checks.getJsonObject(i);
+            }
+          }
+          if (next == null) {
+            throw new AssertionError("no check " + id + " in " + response.bodyAsString());
+          }
+          node = next;
+        }
+        return node.getJsonObject("data", new JsonObject());
+      });
   }
 
   @Test
@@ -241,6 +265,37 @@ class GapFillServiceTest {
       })
       .eventually(w::close)
       .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void theShippedConfigsRunGapfillAfterTheReceiverWithAValidBlock(VertxTestContext ctx) throws Exception {
+    for (String file : List.of("config.json", "production.json")) {
+      JsonObject json = new JsonObject(java.nio.file.Files.readString(
+        java.nio.file.Path.of(System.getProperty("tradekit.root", ".."), "conf", file)));
+      JsonArray services = json.getJsonArray("services");
+      int receiver = -1;
+      JsonObject gapfill = null;
+      for (int i = 0; i < services.size(); i++) {
+        JsonObject s = services.getJsonObject(i);
+        if ("receiver".equals(s.getString("name"))) {
+          receiver = i;
+        } else if (GapFillService.class.getName().equals(s.getString("verticle"))) {
+          gapfill = s;
+          int at = i;
+          int receiverAt = receiver;
+          ctx.verify(() -> assertThat(at).as("%s: gapfill after the receiver", file).isGreaterThan(receiverAt).isPositive());
+        }
+      }
+      JsonObject block = gapfill;
+      ctx.verify(() -> {
+        assertThat(block).as("%s: a gapfill service", file).isNotNull();
+        assertThat(block.getJsonArray("dependsOn")).as(file).contains("receiver");
+        assertThat(block.getJsonArray("uses")).as(file).contains("postgres", "redis", "exchange-http");
+        new GapFillService().validateConfig(io.tradekit.config.ConfigReader.of(block.getJsonObject("config"),
+          "services[gapfill].config"));
+      });
+    }
+    ctx.completeNow();
   }
 
   @Test
