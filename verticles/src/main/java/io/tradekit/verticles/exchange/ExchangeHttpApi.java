@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * The plain-HTTP side of the simulated exchange, on the same server as the WebSocket:
- * {@code GET /api/v2/public/<method>?params} (Deribit's HTTP equivalents of the public methods),
+ * {@code GET /api/v2/public/<method>?params} (Deribit's HTTP equivalents of the public methods;
+ * the http_429 / http_10028 faults answer them with a rate-limit error instead),
  * {@code POST|GET|DELETE /admin/faults} and {@code GET /admin/stats}.
  *
  * <p>Called by {@link SimulatedExchange} for every non-WebSocket request, on the exchange's
@@ -49,6 +50,19 @@ final class ExchangeHttpApi {
 
   private void publicMethod(HttpServerRequest request, String method) {
     long usIn = JsonRpc.micros();
+    Fault injected = exchange.faults().takeHttpFault();
+    if (injected != null) {
+      exchange.stats().errorsSent.incrementAndGet();
+      if (injected.type() == Fault.Type.HTTP_429) {
+        request.response().putHeader("Retry-After", Long.toString(injected.retryAfterSeconds()));
+        error(request, 429, "too many requests (simulated), retry after " + injected.retryAfterSeconds() + " s");
+      } else {
+        // Deribit's credit limit: a 400 whose body alone says "retry later".
+        json(request, 400, JsonRpc.error(null, new RpcException(RpcException.TOO_MANY_REQUESTS, "too_many_requests",
+          new JsonObject().put("reason", "request credits exhausted (simulated)")), usIn));
+      }
+      return;
+    }
     JsonObject params = new JsonObject();
     MultiMap query = request.params();
     for (Map.Entry<String, String> e : query) {

@@ -21,6 +21,8 @@ public final class ExchangeStats {
     final AtomicLong tradesSent = new AtomicLong();
     final AtomicLong firstTradeSeqSent = new AtomicLong(-1);
     final AtomicLong lastTradeSeqSent = new AtomicLong(-1);
+    final AtomicLong firstTradeSeqGenerated = new AtomicLong(-1);
+    final AtomicLong lastTradeSeqGenerated = new AtomicLong(-1);
   }
 
   final AtomicLong connectionsOpen = new AtomicLong();
@@ -30,6 +32,7 @@ public final class ExchangeStats {
   final AtomicLong tradesGenerated = new AtomicLong();
   final AtomicLong tradesSent = new AtomicLong();
   final AtomicLong tradesNotSent = new AtomicLong();
+  final AtomicLong tradesWithheld = new AtomicLong();
   final AtomicLong bookChangesSent = new AtomicLong();
   final AtomicLong bookChangesSkipped = new AtomicLong();
   final AtomicLong heartbeatsSent = new AtomicLong();
@@ -45,6 +48,14 @@ public final class ExchangeStats {
 
   InstrumentCounters instrument(String name) {
     return instruments.computeIfAbsent(name, n -> new InstrumentCounters());
+  }
+
+  /** Records that trades {@code firstSeq..lastSeq} of {@code instrument} were generated. */
+  void tradesGenerated(String instrument, int count, long firstSeq, long lastSeq) {
+    tradesGenerated.addAndGet(count);
+    InstrumentCounters c = instrument(instrument);
+    c.firstTradeSeqGenerated.compareAndSet(-1, firstSeq);
+    c.lastTradeSeqGenerated.accumulateAndGet(lastSeq, Math::max);
   }
 
   /** Records that trades with sequence numbers {@code firstSeq..lastSeq} were written to a socket. */
@@ -85,6 +96,23 @@ public final class ExchangeStats {
   public long firstTradeSeqSent(String instrument) {
     InstrumentCounters c = instruments.get(instrument);
     return c == null ? -1 : c.firstTradeSeqSent.get();
+  }
+
+  /** @return the first trade_seq of {@code instrument} generated (sent or not), or -1 */
+  public long firstTradeSeqGenerated(String instrument) {
+    InstrumentCounters c = instruments.get(instrument);
+    return c == null ? -1 : c.firstTradeSeqGenerated.get();
+  }
+
+  /** @return the last trade_seq of {@code instrument} generated (sent or not), or -1 */
+  public long lastTradeSeqGenerated(String instrument) {
+    InstrumentCounters c = instruments.get(instrument);
+    return c == null ? -1 : c.lastTradeSeqGenerated.get();
+  }
+
+  /** @return trades generated but withheld from every socket by the withhold fault */
+  public long tradesWithheld() {
+    return tradesWithheld.get();
   }
 
   public long tradesGenerated() {
@@ -142,7 +170,9 @@ public final class ExchangeStats {
     new TreeMap<>(instruments).forEach((name, c) -> perInstrument.put(name, new JsonObject()
       .put("tradesSent", c.tradesSent.get())
       .put("firstTradeSeqSent", c.firstTradeSeqSent.get())
-      .put("lastTradeSeqSent", c.lastTradeSeqSent.get())));
+      .put("lastTradeSeqSent", c.lastTradeSeqSent.get())
+      .put("firstTradeSeqGenerated", c.firstTradeSeqGenerated.get())
+      .put("lastTradeSeqGenerated", c.lastTradeSeqGenerated.get())));
     return new JsonObject()
       .put("connectionsOpen", connectionsOpen.get())
       .put("connectionsTotal", connectionsTotal.get())
@@ -151,6 +181,7 @@ public final class ExchangeStats {
       .put("tradesGenerated", tradesGenerated.get())
       .put("tradesSent", tradesSent.get())
       .put("tradesNotSent", tradesNotSent.get())
+      .put("tradesWithheld", tradesWithheld.get())
       .put("bookChangesSent", bookChangesSent.get())
       .put("bookChangesSkipped", bookChangesSkipped.get())
       .put("heartbeatsSent", heartbeatsSent.get())

@@ -37,7 +37,25 @@ public final class Fault {
      * {@code public/subscribe} and {@code public/unsubscribe} are answered with error 10040
      * ("retry"); existing subscriptions keep streaming. A client's resubscribe fails while it lasts.
      */
-    SUBSCRIBE_ERROR;
+    SUBSCRIBE_ERROR,
+    /**
+     * Trades are generated (and kept in the trade history) but NOT written to any socket; the
+     * connection, heartbeats and other channels carry on: a silent gap in every instrument's
+     * trade_seq. With {@code count}, each instrument's next {@code count} trades are withheld
+     * (exactly, splitting a notification if needed); otherwise every trade for {@code durationMs}.
+     */
+    WITHHOLD,
+    /**
+     * {@code GET /api/v2/public/*} answers HTTP 429 with {@code Retry-After} (whole seconds, see
+     * {@link #retryAfterSeconds()}) instead of a result; with {@code count}, for that many requests.
+     */
+    HTTP_429,
+    /**
+     * {@code GET /api/v2/public/*} answers HTTP 400 with JSON-RPC error 10028 too_many_requests in
+     * the body (Deribit's credit limit, retryable only by reading the body); with {@code count},
+     * for that many requests.
+     */
+    HTTP_10028;
 
     /** @return the lower-case name used in JSON */
     public String id() {
@@ -45,15 +63,21 @@ public final class Fault {
     }
   }
 
-  private static final Set<String> KEYS = Set.of("type", "durationMs", "channel");
+  private static final Set<String> KEYS = Set.of("type", "durationMs", "channel", "count", "retryAfterSeconds");
   /** Faults are for tests and drills; an hour is long enough and catches unit mistakes (seconds vs ms). */
   public static final long MAX_DURATION_MS = 3_600_000;
 
   private final Type type;
   private final long durationMs;
   private final String channel;
+  private final long count;
+  private final long retryAfterSeconds;
 
   private Fault(Type type, long durationMs, String channel) {
+    this(type, durationMs, channel, 0, 1);
+  }
+
+  private Fault(Type type, long durationMs, String channel, long count, long retryAfterSeconds) {
     this.type = Objects.requireNonNull(type, "type");
     if (durationMs <= 0 || durationMs > MAX_DURATION_MS) {
       throw new IllegalArgumentException("durationMs: expected a whole number in [1, " + MAX_DURATION_MS + "], got " + durationMs);
@@ -64,8 +88,23 @@ public final class Fault {
     if (type != Type.SILENCE && channel != null) {
       throw new IllegalArgumentException("channel: only allowed for a silence fault, not for " + type.id());
     }
+    if (count < 0) {
+      throw new IllegalArgumentException("count: expected a whole number >= 1, got " + count);
+    }
+    if (count > 0 && !countable(type)) {
+      throw new IllegalArgumentException("count: only allowed for withhold, http_429 and http_10028, not for " + type.id());
+    }
+    if (retryAfterSeconds < 0 || retryAfterSeconds > 3600) {
+      throw new IllegalArgumentException("retryAfterSeconds: expected a whole number in [0, 3600], got " + retryAfterSeconds);
+    }
     this.durationMs = durationMs;
     this.channel = channel;
+    this.count = count;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  private static boolean countable(Type type) {
+    return type == Type.WITHHOLD || type == Type.HTTP_429 || type == Type.HTTP_10028;
   }
 
   /** @return a fault of {@code type} (not silence) lasting {@code durationMs} */
@@ -78,8 +117,34 @@ public final class Fault {
     return new Fault(Type.SILENCE, durationMs, channel);
   }
 
+  /** @return a fault withholding each instrument's next {@code trades} trades from every socket */
+  public static Fault withhold(long trades) {
+    return new Fault(Type.WITHHOLD, MAX_DURATION_MS, null, requirePositive(trades), 1);
+  }
+
   /**
-   * Parses {@code {"type":"stall","durationMs":500}} or, for silence, with {@code "channel"}.
+   * @return a fault making the next {@code requests} public HTTP requests fail: {@link Type#HTTP_429}
+   *     (with {@code Retry-After: retryAfterSeconds}) or {@link Type#HTTP_10028}
+   */
+  public static Fault http(Type type, long requests, long retryAfterSeconds) {
+    if (type != Type.HTTP_429 && type != Type.HTTP_10028) {
+      throw new IllegalArgumentException("type: expected http_429 or http_10028, got " + type.id());
+    }
+    return new Fault(type, MAX_DURATION_MS, null, requirePositive(requests), retryAfterSeconds);
+  }
+
+  private static long requirePositive(long count) {
+    if (count < 1) {
+      throw new IllegalArgumentException("count: expected a whole number >= 1, got " + count);
+    }
+    return count;
+  }
+
+  /**
+   * Parses {@code {"type":"stall","durationMs":500}} or, for silence, with {@code "channel"}. The
+   * countable types (withhold, http_429, http_10028) take {@code "count"} instead of or besides
+   * {@code durationMs} (without it they last {@link #MAX_DURATION_MS} or until the count is used up);
+   * http_429 takes {@code "retryAfterSeconds"} (1).
    *
    * @throws IllegalArgumentException whose message starts with the offending field name
    */
@@ -89,7 +154,7 @@ public final class Fault {
     }
     for (String key : json.fieldNames()) {
       if (!KEYS.contains(key)) {
-        throw new IllegalArgumentException(key + ": unknown field, expected type, durationMs or channel");
+        throw new IllegalArgumentException(key + ": unknown field, expected type, durationMs, channel, count or retryAfterSeconds");
       }
     }
     Object typeValue = json.getValue("type");
@@ -105,7 +170,14 @@ public final class Fault {
     if (type == null) {
       throw new IllegalArgumentException("type: expected one of " + typeNames() + ", got \"" + typeValue + "\"");
     }
+    long count = wholeNumber(json, "count", 0);
+    if (json.containsKey("count") && count < 1) {
+      throw new IllegalArgumentException("count: expected a whole number >= 1, got " + json.getValue("count"));
+    }
     Object duration = json.getValue("durationMs");
+    if (duration == null && count > 0) {
+      duration = MAX_DURATION_MS;
+    }
     if (!(duration instanceof Number) || ((Number) duration).doubleValue() % 1 != 0) {
       throw new IllegalArgumentException("durationMs: required, a whole number of milliseconds, got " + duration);
     }
@@ -113,7 +185,22 @@ public final class Fault {
     if (channelValue != null && !(channelValue instanceof String)) {
       throw new IllegalArgumentException("channel: expected a string, got " + channelValue);
     }
-    return new Fault(type, ((Number) duration).longValue(), (String) channelValue);
+    if (json.containsKey("retryAfterSeconds") && type != Type.HTTP_429) {
+      throw new IllegalArgumentException("retryAfterSeconds: only allowed for http_429, not for " + type.id());
+    }
+    return new Fault(type, ((Number) duration).longValue(), (String) channelValue, count,
+      wholeNumber(json, "retryAfterSeconds", 1));
+  }
+
+  private static long wholeNumber(JsonObject json, String key, long defaultValue) {
+    Object value = json.getValue(key);
+    if (value == null) {
+      return defaultValue;
+    }
+    if (!(value instanceof Number) || ((Number) value).doubleValue() % 1 != 0) {
+      throw new IllegalArgumentException(key + ": expected a whole number, got " + value);
+    }
+    return ((Number) value).longValue();
   }
 
   private static String typeNames() {
@@ -137,10 +224,29 @@ public final class Fault {
     return channel;
   }
 
+  /**
+   * @return for withhold: trades withheld per instrument; for the HTTP faults: requests failed;
+   *     0 when the fault lasts its duration instead
+   */
+  public long count() {
+    return count;
+  }
+
+  /** @return the {@code Retry-After} header of an http_429 fault, in seconds */
+  public long retryAfterSeconds() {
+    return retryAfterSeconds;
+  }
+
   public JsonObject toJson() {
     JsonObject json = new JsonObject().put("type", type.id()).put("durationMs", durationMs);
     if (channel != null) {
       json.put("channel", channel);
+    }
+    if (count > 0) {
+      json.put("count", count);
+    }
+    if (type == Type.HTTP_429) {
+      json.put("retryAfterSeconds", retryAfterSeconds);
     }
     return json;
   }

@@ -5,7 +5,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -23,6 +25,8 @@ final class FaultBoard {
     final Fault fault;
     final long untilMs;
     final long timerId;
+    /** Countable faults: how much of {@code fault.count()} each instrument (withhold) or the HTTP API used. */
+    final Map<String, Long> used = new HashMap<>();
 
     Active(Fault fault, long untilMs, long timerId) {
       this.fault = fault;
@@ -30,6 +34,9 @@ final class FaultBoard {
       this.timerId = timerId;
     }
   }
+
+  /** Key of {@link Active#used} for the HTTP faults. */
+  private static final String HTTP = "";
 
   private final Vertx vertx;
   private final Consumer<Fault> onActivated;
@@ -72,6 +79,55 @@ final class FaultBoard {
       }
     }
     return false;
+  }
+
+  /**
+   * Applies the withhold faults to a new batch of {@code batchCount} trades of {@code instrument}.
+   *
+   * @return how many of the batch's FIRST trades must not be written to any socket (0..batchCount);
+   *     a counted fault's budget for the instrument is used up by this call
+   */
+  int withhold(String instrument, int batchCount) {
+    int withheld = 0;
+    for (int i = 0; i < active.size(); i++) {
+      Active a = active.get(i);
+      if (a.fault.type() != Fault.Type.WITHHOLD) {
+        continue;
+      }
+      if (a.fault.count() == 0) {
+        return batchCount;
+      }
+      long used = a.used.getOrDefault(instrument, 0L);
+      int take = (int) Math.min(batchCount, a.fault.count() - used);
+      if (take > 0) {
+        a.used.put(instrument, used + take);
+      }
+      withheld = Math.max(withheld, take);
+    }
+    return withheld;
+  }
+
+  /**
+   * @return the HTTP fault that applies to the public HTTP request being answered now, or null; a
+   *     counted fault is spent by this call and ends when its count is used up
+   */
+  Fault takeHttpFault() {
+    for (int i = 0; i < active.size(); i++) {
+      Active a = active.get(i);
+      Fault.Type type = a.fault.type();
+      if (type != Fault.Type.HTTP_429 && type != Fault.Type.HTTP_10028) {
+        continue;
+      }
+      if (a.fault.count() > 0) {
+        long used = a.used.merge(HTTP, 1L, Long::sum);
+        if (used >= a.fault.count()) {
+          vertx.cancelTimer(a.timerId);
+          active.remove(i);
+        }
+      }
+      return a.fault;
+    }
+    return null;
   }
 
   boolean isEmpty() {

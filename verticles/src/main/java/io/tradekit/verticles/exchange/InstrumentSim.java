@@ -30,13 +30,22 @@ final class InstrumentSim {
     final long lastSeq;
     /** The JSON array text, shared by every subscriber's notification. */
     final String dataJson;
+    private final InstrumentSim sim;
+    private final TradeTape tape;
 
-    TradeBatch(String instrument, int count, long firstSeq, long lastSeq, String dataJson) {
-      this.instrument = instrument;
-      this.count = count;
-      this.firstSeq = firstSeq;
-      this.lastSeq = lastSeq;
-      this.dataJson = dataJson;
+    TradeBatch(InstrumentSim sim, TradeTape tape) {
+      this.sim = sim;
+      this.tape = tape;
+      this.instrument = sim.name;
+      this.firstSeq = tape.firstSeq();
+      this.lastSeq = tape.lastSeq();
+      this.count = (int) (lastSeq - firstSeq + 1);
+      this.dataJson = sim.render(tape, firstSeq, lastSeq);
+    }
+
+    /** @return the JSON array text of this batch's trades {@code fromSeq..lastSeq} only */
+    String dataJsonFrom(long fromSeq) {
+      return sim.render(tape, fromSeq, lastSeq);
     }
   }
 
@@ -59,8 +68,11 @@ final class InstrumentSim {
   private long highTicks;
   private long lowTicks;
   private final Map<String, Candle> candles = new HashMap<>();
+  /** The last {@code tradeHistorySize} trades, for {@code public/get_last_trades_by_instrument}. */
+  private final TradeTape history;
 
-  InstrumentSim(String name, int index, int instrumentCount, long seed, long startMs) {
+  InstrumentSim(String name, int index, int instrumentCount, long seed, long startMs, int tradeHistorySize) {
+    this.history = new TradeTape(tradeHistorySize);
     this.name = name;
     this.index = index;
     this.instrumentCount = instrumentCount;
@@ -98,51 +110,82 @@ final class InstrumentSim {
     return 10L * (1 + random.nextInt(200));
   }
 
-  /** Generates {@code count} consecutive trades stamped {@code nowMs} and renders them once. */
+  /** Generates {@code count} consecutive trades stamped {@code nowMs}, keeps them in the history and renders them once. */
   TradeBatch nextTrades(int count, long nowMs) {
-    StringBuilder sb = new StringBuilder(count * 260).append('[');
-    long first = tradeSeq + 1;
+    TradeTape batch = new TradeTape(count);
     for (int i = 0; i < count; i++) {
       int move = random.nextInt(10);
-      String direction;
+      boolean buy;
       if (move < 2) {
         priceTicks += 1 + random.nextInt(3);
         tickDirection = 0;
-        direction = "buy";
+        buy = true;
       } else if (move < 4 && priceTicks > 20) {
         priceTicks -= 1 + random.nextInt(3);
         tickDirection = 2;
-        direction = "sell";
+        buy = false;
       } else {
         tickDirection = tickDirection == 0 || tickDirection == 1 ? 1 : 3;
-        direction = random.nextBoolean() ? "buy" : "sell";
+        buy = random.nextBoolean();
       }
       highTicks = Math.max(highTicks, priceTicks);
       lowTicks = Math.min(lowTicks, priceTicks);
-      long amount = 10L * (1 + random.nextInt(100));
+      int amount = 10 * (1 + random.nextInt(100));
       tradeSeq++;
-      BigDecimal price = price(priceTicks);
-      double priceDouble = price.doubleValue();
+      double priceDouble = price(priceTicks).doubleValue();
       volume24h += amount / priceDouble;
       for (Candle c : candles.values()) {
         c.add(nowMs, priceDouble, amount);
       }
-      if (i > 0) {
+      batch.add(tradeSeq, nowMs, priceTicks, amount, buy, tickDirection, offsetCents(), offsetCents());
+      history.addFrom(batch, tradeSeq);
+    }
+    return new TradeBatch(this, batch);
+  }
+
+  /** @return the oldest trade_seq still in the history, or -1 before the first trade */
+  long historyFirstSeq() {
+    return history.firstSeq();
+  }
+
+  /** @return the newest trade_seq generated, or -1 before the first trade */
+  long historyLastSeq() {
+    return history.lastSeq();
+  }
+
+  /** @return the history's trades {@code fromSeq..toSeq} (which it must hold) as a JSON array text */
+  String renderHistory(long fromSeq, long toSeq) {
+    return render(history, fromSeq, toSeq);
+  }
+
+  /**
+   * Renders trades {@code fromSeq..toSeq} of {@code tape} as the JSON array of a trades
+   * notification; the one rendering, so the history endpoint returns the very objects the socket sent.
+   */
+  String render(TradeTape tape, long fromSeq, long toSeq) {
+    StringBuilder sb = new StringBuilder((int) Math.max(2, (toSeq - fromSeq + 1) * 260)).append('[');
+    for (long seq = fromSeq; seq <= toSeq; seq++) {
+      if (seq > fromSeq) {
         sb.append(',');
       }
-      sb.append("{\"trade_seq\":").append(tradeSeq)
-        .append(",\"trade_id\":\"").append(tradeSeq * instrumentCount + index).append('"')
-        .append(",\"timestamp\":").append(nowMs)
-        .append(",\"tick_direction\":").append(tickDirection)
+      BigDecimal price = price(tape.priceTicks(seq));
+      sb.append("{\"trade_seq\":").append(seq)
+        .append(",\"trade_id\":\"").append(seq * instrumentCount + index).append('"')
+        .append(",\"timestamp\":").append(tape.timestampMs(seq))
+        .append(",\"tick_direction\":").append(tape.tickDirection(seq))
         .append(",\"price\":").append(price.toPlainString())
-        .append(",\"mark_price\":").append(offset(price).toPlainString())
+        .append(",\"mark_price\":").append(price.add(BigDecimal.valueOf(tape.markOffsetCents(seq), 2)).toPlainString())
         .append(",\"instrument_name\":\"").append(name).append('"')
-        .append(",\"index_price\":").append(offset(price).toPlainString())
-        .append(",\"direction\":\"").append(direction).append('"')
-        .append(",\"amount\":").append(amount).append(".0}");
+        .append(",\"index_price\":").append(price.add(BigDecimal.valueOf(tape.indexOffsetCents(seq), 2)).toPlainString())
+        .append(",\"direction\":\"").append(tape.buy(seq) ? "buy" : "sell").append('"')
+        .append(",\"amount\":").append(tape.amount(seq)).append(".0}");
     }
-    sb.append(']');
-    return new TradeBatch(name, count, first, tradeSeq, sb.toString());
+    return sb.append(']').toString();
+  }
+
+  /** A random distance in cents (-5.00..+5.00) of mark and index prices from the trade price. */
+  private int offsetCents() {
+    return random.nextInt(1001) - 500;
   }
 
   /** A price a few cents away from {@code price}, as mark and index prices are. */

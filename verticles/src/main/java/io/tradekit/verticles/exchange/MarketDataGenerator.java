@@ -39,6 +39,7 @@ final class MarketDataGenerator {
   private final List<InstrumentSim> simList;
   private final Set<String> gapPending = new HashSet<>();
   private final List<Long> timers = new ArrayList<>();
+  private long tradeTimer = -1;
   private double tradeCarry;
   private double bookCarry;
   private int tradeRoundRobin;
@@ -55,18 +56,41 @@ final class MarketDataGenerator {
     this.listener = listener;
     List<String> names = options.getInstruments();
     for (int i = 0; i < names.size(); i++) {
-      sims.put(names.get(i), new InstrumentSim(names.get(i), i, names.size(), options.getSeed(), startMs));
+      sims.put(names.get(i), new InstrumentSim(names.get(i), i, names.size(), options.getSeed(), startMs,
+        options.getTradeHistorySize()));
     }
     this.simList = new ArrayList<>(sims.values());
   }
 
   /** Starts the timers; call on the exchange context. */
   void start() {
-    long tick = options.isMaxTradeRate() ? 1 : options.getGeneratorTickMs();
-    timers.add(vertx.setPeriodic(tick, t -> onTradeTick(tick)));
+    startTrades();
     timers.add(vertx.setPeriodic(options.getGeneratorTickMs(), t -> onBookTick()));
     timers.add(vertx.setPeriodic(options.getTickerIntervalMs(), t -> onTicker()));
     timers.add(vertx.setPeriodic(options.getChartIntervalMs(), t -> onChart()));
+  }
+
+  private void startTrades() {
+    long tick = options.isMaxTradeRate() ? 1 : options.getGeneratorTickMs();
+    tradeTimer = vertx.setPeriodic(tick, t -> onTradeTick(tick));
+    timers.add(tradeTimer);
+  }
+
+  /** Generates trades at {@code tradesPerSecond} (or {@link SimulatedExchangeOptions#MAX_RATE}) from now on. */
+  void changeTradeRate(double tradesPerSecond) {
+    haltTrades();
+    options.setTradesPerSecond(tradesPerSecond);
+    tradeCarry = 0;
+    startTrades();
+  }
+
+  /** Stops generating trades for good (books, tickers and the history stay); idempotent. */
+  void haltTrades() {
+    if (tradeTimer >= 0) {
+      vertx.cancelTimer(tradeTimer);
+      timers.remove(tradeTimer);
+      tradeTimer = -1;
+    }
   }
 
   void stop() {
@@ -167,7 +191,18 @@ final class MarketDataGenerator {
   }
 
   private void deliverTrades(InstrumentSim.TradeBatch batch) {
-    stats.tradesGenerated.addAndGet(batch.count);
+    stats.tradesGenerated(batch.instrument, batch.count, batch.firstSeq, batch.lastSeq);
+    // The withhold fault: the first trades of the batch exist (history, stats) but reach no socket.
+    int withheld = faults.withhold(batch.instrument, batch.count);
+    if (withheld > 0) {
+      stats.tradesWithheld.addAndGet(withheld);
+      if (withheld == batch.count) {
+        return;
+      }
+    }
+    long firstSeq = batch.firstSeq + withheld;
+    int count = batch.count - withheld;
+    String data = withheld == 0 ? batch.dataJson : batch.dataJsonFrom(firstSeq);
     Map<String, String> frames = new HashMap<>(4);
     // Copy: a write can complete a close synchronously and remove the connection from the set.
     for (ExchangeConnection c : new ArrayList<>(connections)) {
@@ -175,15 +210,15 @@ final class MarketDataGenerator {
         if (ch.kind != Channel.Kind.TRADES || !ch.instrument.equals(batch.instrument)) {
           continue;
         }
-        String frame = frames.computeIfAbsent(ch.name, name -> notification(name, batch.dataJson));
+        String frame = frames.computeIfAbsent(ch.name, name -> notification(name, data));
         if (c.sendData(ch, frame)) {
-          stats.tradesWritten(batch.instrument, batch.count, batch.firstSeq, batch.lastSeq);
+          stats.tradesWritten(batch.instrument, count, firstSeq, batch.lastSeq);
           SimulatedExchange.TradesWrittenListener l = listener.get();
           if (l != null) {
-            l.written(c.id, batch.instrument, batch.firstSeq, batch.lastSeq);
+            l.written(c.id, batch.instrument, firstSeq, batch.lastSeq);
           }
         } else {
-          stats.tradesNotSent.addAndGet(batch.count);
+          stats.tradesNotSent.addAndGet(count);
         }
       }
     }

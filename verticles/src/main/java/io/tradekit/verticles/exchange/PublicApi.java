@@ -1,34 +1,43 @@
 package io.tradekit.verticles.exchange;
 
+import io.tradekit.feed.ExactJson;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The connection-independent public methods of the simulated exchange, shared by the WebSocket
  * JSON-RPC handler and {@code GET /api/v2/public/<method>}: {@code public/test},
- * {@code public/get_time}, {@code public/get_instruments} and
- * {@code public/get_tradingview_chart_data}.
+ * {@code public/get_time}, {@code public/get_instruments},
+ * {@code public/get_tradingview_chart_data} and {@code public/get_last_trades_by_instrument} (by
+ * {@code start_seq}/{@code end_seq}, from each instrument's bounded trade history).
  *
  * <p>Parameters arrive as JSON (WebSocket) or as strings (HTTP query), so readers accept numbers
  * written either way. Called on the exchange's event-loop context; every method is cheap and
- * bounded ({@link ChartHistory#MAX_CANDLES}).
+ * bounded ({@link ChartHistory#MAX_CANDLES}, {@link #MAX_TRADES_PER_PAGE}).
  */
 final class PublicApi {
 
   /** Deribit's API version string, returned by {@code public/test}. */
   static final String VERSION = "1.2.26";
   static final Set<String> METHODS = Set.of("public/test", "public/get_time", "public/get_instruments",
-    "public/get_tradingview_chart_data");
+    "public/get_tradingview_chart_data", "public/get_last_trades_by_instrument");
+  /** Deribit's largest {@code count} for {@code public/get_last_trades_by_instrument}. */
+  static final int MAX_TRADES_PER_PAGE = 1000;
+  /** Deribit's default {@code count}. */
+  static final int DEFAULT_TRADES_PER_PAGE = 10;
 
   private final SimulatedExchangeOptions options;
+  private final Function<String, InstrumentSim> sims;
   private final long historyStartMs;
   private final long createdMs;
 
-  PublicApi(SimulatedExchangeOptions options, long startMs) {
+  PublicApi(SimulatedExchangeOptions options, long startMs, Function<String, InstrumentSim> sims) {
     this.options = options;
+    this.sims = sims;
     this.createdMs = startMs - 30L * 86_400_000L;
     this.historyStartMs = options.getHistoryStartMs() > 0 ? options.getHistoryStartMs() : createdMs;
   }
@@ -47,6 +56,8 @@ final class PublicApi {
         return instruments(params);
       case "public/get_tradingview_chart_data":
         return chartData(params);
+      case "public/get_last_trades_by_instrument":
+        return lastTrades(params);
       default:
         throw RpcException.methodNotFound(method);
     }
@@ -97,6 +108,59 @@ final class PublicApi {
     String resolution = requiredString(params, "resolution");
     return ChartHistory.chartData(options.getSeed(), instrument, start, end, resolution, historyStartMs,
       System.currentTimeMillis());
+  }
+
+  /**
+   * Deribit's {@code public/get_last_trades_by_instrument}: trades of {@code instrument_name} with
+   * {@code start_seq <= trade_seq <= end_seq} (either bound optional), at most {@code count} (10,
+   * at most 1000), oldest first with {@code sorting=asc}, newest first otherwise ({@code desc},
+   * {@code default}). {@code has_more} tells whether more trades of the range are held. Only the
+   * history is searched: trades that fell out of it are not returned (an empty page when the whole
+   * range is older). Timestamps are not supported as bounds here.
+   */
+  private JsonObject lastTrades(JsonObject params) {
+    String instrument = requiredString(params, "instrument_name");
+    InstrumentSim sim = options.getInstruments().contains(instrument) ? sims.apply(instrument) : null;
+    if (sim == null) {
+      throw RpcException.invalidParams("instrument_name", "unknown instrument " + instrument);
+    }
+    for (String unsupported : List.of("start_timestamp", "end_timestamp")) {
+      if (params.getValue(unsupported) != null) {
+        throw RpcException.invalidParams(unsupported, "not supported by the simulated exchange, use start_seq/end_seq");
+      }
+    }
+    long count = params.getValue("count") == null ? DEFAULT_TRADES_PER_PAGE : requiredLong(params, "count");
+    if (count < 1 || count > MAX_TRADES_PER_PAGE) {
+      throw RpcException.invalidParams("count", "expected a whole number in [1, " + MAX_TRADES_PER_PAGE + "], got " + count);
+    }
+    String sorting = params.getValue("sorting") == null ? "default" : requiredString(params, "sorting");
+    if (!List.of("asc", "desc", "default").contains(sorting)) {
+      throw RpcException.invalidParams("sorting", "expected asc, desc or default, got " + sorting);
+    }
+    JsonObject empty = new JsonObject().put("trades", new JsonArray()).put("has_more", false);
+    long first = sim.historyFirstSeq();
+    long last = sim.historyLastSeq();
+    if (first < 0) {
+      return empty;
+    }
+    long lo = Math.max(first, params.getValue("start_seq") == null ? first : requiredLong(params, "start_seq"));
+    long hi = Math.min(last, params.getValue("end_seq") == null ? last : requiredLong(params, "end_seq"));
+    if (lo > hi) {
+      return empty;
+    }
+    boolean ascending = sorting.equals("asc");
+    long from = ascending ? lo : Math.max(lo, hi - count + 1);
+    long to = ascending ? Math.min(hi, lo + count - 1) : hi;
+    // Rendered by the same code as the trades channel, then decoded exactly (no double rounding).
+    JsonArray trades = (JsonArray) ExactJson.decode(sim.renderHistory(from, to));
+    if (!ascending) {
+      JsonArray reversed = new JsonArray();
+      for (int i = trades.size() - 1; i >= 0; i--) {
+        reversed.add(trades.getValue(i));
+      }
+      trades = reversed;
+    }
+    return new JsonObject().put("trades", trades).put("has_more", ascending ? to < hi : from > lo);
   }
 
   static String requiredString(JsonObject params, String name) {

@@ -20,7 +20,7 @@ import java.util.function.Supplier;
 /**
  * A simulated Deribit v2 exchange: a WebSocket JSON-RPC endpoint {@code /ws/api/v2} serving
  * trades, book, ticker and chart channels from a seeded random market, the HTTP
- * {@code /api/v2/public/<method>} equivalents, and an admin API to inject faults
+ * {@code /api/v2/public/<method>} equivalents (including the trade history by trade_seq), and an admin API to inject faults
  * ({@code /admin/faults}) and read counters ({@code /admin/stats}).
  *
  * <p>A plain class so tests and benchmarks can run it without the supervisor; in a deployment
@@ -81,8 +81,8 @@ public final class SimulatedExchange {
     return onContext(() -> {
       long startMs = System.currentTimeMillis();
       faults = new FaultBoard(vertx, this::onFaultActivated);
-      api = new PublicApi(options, startMs);
       generator = new MarketDataGenerator(vertx, options, stats, faults, connections, () -> listener, startMs);
+      api = new PublicApi(options, startMs, generator::sim);
       httpApi = new ExchangeHttpApi(this);
       // The HTTP server is internal (loopback, free port); clients reach it through the relay.
       server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0));
@@ -135,6 +135,33 @@ public final class SimulatedExchange {
   public Future<Void> injectFault(Fault fault) {
     return onContext(() -> {
       faults.inject(fault);
+      return Future.succeededFuture();
+    });
+  }
+
+  /**
+   * Stops generating trades for good while everything else keeps running (connections, heartbeats,
+   * books, the HTTP API and the trade history): once it completes, the per-instrument
+   * {@code lastTradeSeqGenerated} in {@link #stats()} is final. For drills that compare what the
+   * exchange generated with what was stored.
+   */
+  public Future<Void> haltTrading() {
+    return onContext(() -> {
+      generator.haltTrades();
+      return Future.succeededFuture();
+    });
+  }
+
+  /**
+   * Changes the trade rate from now on (total over all instruments; {@link SimulatedExchangeOptions#MAX_RATE}
+   * for as fast as the sockets drain), e.g. a burst that makes a receiver shed, then a normal rate.
+   */
+  public Future<Void> changeTradeRate(double tradesPerSecond) {
+    if (!(tradesPerSecond >= 0)) {
+      return Future.failedFuture(new IllegalArgumentException("tradesPerSecond: expected >= 0, got " + tradesPerSecond));
+    }
+    return onContext(() -> {
+      generator.changeTradeRate(tradesPerSecond);
       return Future.succeededFuture();
     });
   }

@@ -22,7 +22,9 @@ import java.util.Set;
  * history), {@code minHeartbeatIntervalMs} or {@code minHeartbeatIntervalSeconds} (smallest
  * {@code public/set_heartbeat} interval; Deribit's is 10 s, tests lower it to a few hundred ms and
  * may then pass a fractional {@code interval}), {@code historyStartMs} (first chart candle; 0 means
- * 30 days before start) and {@code faults} (faults active from start, see {@link Fault}).
+ * 30 days before start), {@code tradeHistorySize} (100000: trades kept per instrument for
+ * {@code public/get_last_trades_by_instrument}; older ones are gone, as at a real exchange) and
+ * {@code faults} (faults active from start, see {@link Fault}).
  *
  * <p>Plain mutable value object; not thread-safe, configure it before {@link SimulatedExchange#start}.
  */
@@ -43,10 +45,12 @@ public final class SimulatedExchangeOptions {
   public static final long DEFAULT_MIN_HEARTBEAT_INTERVAL_MS = 10_000;
   /** 0: the chart history starts 30 days before the exchange starts. */
   public static final long DEFAULT_HISTORY_START_MS = 0;
+  /** Trades kept per instrument for the history endpoint: about 2.5 MB per instrument. */
+  public static final int DEFAULT_TRADE_HISTORY_SIZE = 100_000;
 
   private static final Set<String> KEYS = Set.of("host", "port", "instruments", "tradesPerSecond",
     "bookChangesPerSecond", "tickerIntervalMs", "chartIntervalMs", "generatorTickMs", "seed",
-    "minHeartbeatIntervalMs", "minHeartbeatIntervalSeconds", "historyStartMs", "faults");
+    "minHeartbeatIntervalMs", "minHeartbeatIntervalSeconds", "historyStartMs", "tradeHistorySize", "faults");
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
@@ -59,6 +63,7 @@ public final class SimulatedExchangeOptions {
   private long seed = DEFAULT_SEED;
   private long minHeartbeatIntervalMs = DEFAULT_MIN_HEARTBEAT_INTERVAL_MS;
   private long historyStartMs = DEFAULT_HISTORY_START_MS;
+  private int tradeHistorySize = DEFAULT_TRADE_HISTORY_SIZE;
   private List<Fault> faults = List.of();
 
   public SimulatedExchangeOptions() {
@@ -109,6 +114,7 @@ public final class SimulatedExchangeOptions {
       minHeartbeatIntervalMs = block.longValue("minHeartbeatIntervalMs", DEFAULT_MIN_HEARTBEAT_INTERVAL_MS, 1, 3_600_000);
     }
     historyStartMs = block.longValue("historyStartMs", DEFAULT_HISTORY_START_MS, 0, Long.MAX_VALUE);
+    tradeHistorySize = block.intValue("tradeHistorySize", DEFAULT_TRADE_HISTORY_SIZE, 1, 10_000_000);
     List<Fault> parsed = new ArrayList<>();
     List<ConfigReader> faultBlocks = block.objectList("faults");
     for (ConfigReader f : faultBlocks) {
@@ -226,6 +232,19 @@ public final class SimulatedExchangeOptions {
     return this;
   }
 
+  /** @return how many of its latest trades each instrument keeps for the history endpoint */
+  public int getTradeHistorySize() {
+    return tradeHistorySize;
+  }
+
+  public SimulatedExchangeOptions setTradeHistorySize(int tradeHistorySize) {
+    if (tradeHistorySize < 1) {
+      throw new IllegalArgumentException("tradeHistorySize: expected >= 1, got " + tradeHistorySize);
+    }
+    this.tradeHistorySize = tradeHistorySize;
+    return this;
+  }
+
   public List<Fault> getFaults() {
     return faults;
   }
@@ -251,6 +270,7 @@ public final class SimulatedExchangeOptions {
       .put("seed", seed)
       .put("minHeartbeatIntervalMs", minHeartbeatIntervalMs)
       .put("historyStartMs", historyStartMs)
+      .put("tradeHistorySize", tradeHistorySize)
       .put("faults", faultArray);
   }
 }
