@@ -85,6 +85,7 @@ public class AnalyzerService extends ServiceVerticle {
   private PgResource pg;
   private RedisResource redis;
   private GroupConsumer consumer;
+  private String consumerName;
   private long tickerTimer = -1;
 
   /** Checks the whole config block up front, during the supervisor's config validation. */
@@ -98,15 +99,17 @@ public class AnalyzerService extends ServiceVerticle {
     options = new AnalyzerOptions(config());
     pg = service().resource(options.postgres, PgResource.class);
     redis = service().resource(options.redis, RedisResource.class);
+    // A stable name per instance: a restarted process resumes its own pending notifications.
+    consumerName = GroupConsumer.claimConsumerName(vertx, service().name());
     GroupConsumer.Settings settings = new GroupConsumer.Settings(options.group,
-      GroupConsumer.uniqueConsumerName(service().name()), List.of(Streams.persisted(options.exchange)),
+      consumerName, List.of(Streams.persisted(options.exchange)),
       options.batchSize, options.blockMs, options.claimIdleMs, options.claimIntervalMs, options.retryDelayMs,
       options.commandTimeoutMs);
     consumer = new GroupConsumer(vertx, redis, settings, this::recompute);
     if (options.tickerRefreshMs > 0) {
       tickerTimer = vertx.setPeriodic(options.tickerRefreshMs, t -> copyLatestTickers());
     }
-    return consumer.start();
+    return consumer.start().onFailure(err -> releaseName());
   }
 
   @Override
@@ -114,7 +117,15 @@ public class AnalyzerService extends ServiceVerticle {
     if (tickerTimer >= 0) {
       vertx.cancelTimer(tickerTimer);
     }
-    return consumer == null ? Future.succeededFuture() : consumer.stop();
+    Future<Void> stopped = consumer == null ? Future.succeededFuture() : consumer.stop();
+    return stopped.onComplete(ar -> releaseName());
+  }
+
+  private void releaseName() {
+    if (consumerName != null) {
+      GroupConsumer.releaseConsumerName(vertx, consumerName);
+      consumerName = null;
+    }
   }
 
   private Future<Void> recompute(List<StreamEntry> notes) {

@@ -8,6 +8,7 @@ import io.tradekit.redis.CommandResult;
 import io.tradekit.redis.GroupConsumer;
 import io.tradekit.redis.RedisResource;
 import io.tradekit.redis.StreamEntry;
+import io.tradekit.redis.StreamTrimmer;
 import io.tradekit.resilience.ErrorClass;
 import io.tradekit.resilience.ErrorClassifier;
 import io.tradekit.supervisor.ServiceVerticle;
@@ -69,7 +70,12 @@ public class DistributorService extends ServiceVerticle {
   private PgResource pg;
   private RedisResource redis;
   private DeadLetters deadLetters;
+  /** Over-cap alert threshold of {@code md:<exchange>:persisted} (it was a blind MAXLEN ~ 100000). */
+  static final long PERSISTED_CAP = 100_000;
+  static final long PERSISTED_TRIM_INTERVAL_MS = 5_000;
+
   private GroupConsumer consumer;
+  private StreamTrimmer trimmer;
   private String consumerName;
   private Counter persisted;
   private Counter deadLettered;
@@ -94,12 +100,19 @@ public class DistributorService extends ServiceVerticle {
       options.blockMs, options.claimIdleMs, options.claimIntervalMs, options.retryDelayMs, options.commandTimeoutMs,
       options.maxDeliveries);
     consumer = new GroupConsumer(vertx, redis, settings, this::persist, this::overDeliveryLimit);
+    trimmer = new StreamTrimmer(vertx, redis);
+    // The persisted-notification stream this service writes: trimmed below what the analyzer's group
+    // acknowledged; past PERSISTED_CAP entries (analyzer behind or down) that is an alert, not a
+    // deletion. Without any group (no analyzer deployed) nobody reads it: capped at PERSISTED_CAP.
+    trimmer.start(PERSISTED_TRIM_INTERVAL_MS,
+      () -> List.of(new StreamTrimmer.Target(Streams.persisted(options.exchange), PERSISTED_CAP, true)));
     return consumer.start().onFailure(err -> releaseName());
   }
 
   @Override
   public Future<?> stop() {
-    Future<Void> stopped = consumer == null ? Future.succeededFuture() : consumer.stop();
+    Future<Void> trimming = trimmer == null ? Future.succeededFuture() : trimmer.stop();
+    Future<Void> stopped = trimming.compose(v -> consumer == null ? Future.succeededFuture() : consumer.stop());
     return stopped.onComplete(ar -> releaseName());
   }
 
@@ -243,7 +256,9 @@ public class DistributorService extends ServiceVerticle {
     List<Request> notes = new ArrayList<>();
     ranges.forEach((key, r) -> {
       String[] parts = key.split("\u0000");
-      notes.add(GroupConsumer.xadd(Streams.persisted(parts[0]), 100_000,
+      // No blind MAXLEN: the notifications the analyzer has not read yet are kept; the trimmer below trims
+      // only what every group acknowledged.
+      notes.add(GroupConsumer.xadd(Streams.persisted(parts[0]), 0,
         List.of("in", parts[1], "from", Long.toString(r[0]), "to", Long.toString(r[1]))));
     });
     // A duplicate notification only makes the analyzer recompute the same range: idempotent.

@@ -1,7 +1,6 @@
 package io.tradekit.verticles.gapfill;
 
 import io.tradekit.config.ConfigReader;
-import io.tradekit.verticles.md.Streams;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Set;
@@ -82,11 +81,6 @@ public final class GapFillOptions {
     http = c.string("http", "exchange-http");
     postgres = c.string("postgres", "postgres");
     redis = c.string("redis", "redis");
-  }
-
-  /** @return the gap stream of {@code exchange}: {@code md:<exchange>:gaps} (the receiver writes it) */
-  public static String gapStream(String exchange) {
-    return Streams.PREFIX + exchange + ":gaps";
   }
 
   public JsonObject toJson() {

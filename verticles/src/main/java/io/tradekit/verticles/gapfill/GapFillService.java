@@ -70,6 +70,7 @@ public class GapFillService extends ServiceVerticle {
   private RedisResource redis;
   private TradeHistoryClient history;
   private GroupConsumer consumer;
+  private String consumerName;
   private long startedAtMs;
   private boolean stopping;
   private Counter filledTrades;
@@ -100,12 +101,21 @@ public class GapFillService extends ServiceVerticle {
         }
         p.tryComplete(new Status().setOk(true).setData(data));
       }));
+    // A stable name per instance: a restarted process resumes its own pending gaps at once.
+    consumerName = GroupConsumer.claimConsumerName(vertx, service().name());
     GroupConsumer.Settings settings = new GroupConsumer.Settings(options.group,
-      GroupConsumer.uniqueConsumerName(service().name()), List.of(GapFillOptions.gapStream(options.exchange)),
+      consumerName, List.of(Streams.gaps(options.exchange)),
       options.batchSize, options.blockMs, options.claimIdleMs, options.claimIntervalMs, options.retryDelayMs,
       options.commandTimeoutMs);
     consumer = new GroupConsumer(vertx, redis, settings, this::fillAll);
-    return consumer.start();
+    return consumer.start().onFailure(err -> releaseName());
+  }
+
+  private void releaseName() {
+    if (consumerName != null) {
+      GroupConsumer.releaseConsumerName(vertx, consumerName);
+      consumerName = null;
+    }
   }
 
   @Override
@@ -115,7 +125,8 @@ public class GapFillService extends ServiceVerticle {
       // A gap in flight fails fast (not acknowledged): it is redelivered, and its row stays open.
       history.close();
     }
-    return consumer == null ? Future.succeededFuture() : consumer.stop();
+    Future<Void> stopped = consumer == null ? Future.succeededFuture() : consumer.stop();
+    return stopped.onComplete(ar -> releaseName());
   }
 
   /** One gap after the other: the rate limit is the bottleneck, not concurrency. */

@@ -79,7 +79,7 @@ class GapFillServiceTest {
     }
 
     Future<Void> writeGap(long from, long to, long atMs) {
-      return fx.redis().send(Request.cmd(Command.XADD).arg(GapFillOptions.gapStream(exchangeName)).arg("*")
+      return fx.redis().send(Request.cmd(Command.XADD).arg(Streams.gaps(exchangeName)).arg("*")
         .arg("ex").arg(exchangeName).arg("in").arg(instrument).arg("from").arg(from).arg("to").arg(to)
         .arg("reason").arg("jump").arg("at").arg(atMs), false).mapEmpty();
     }
