@@ -45,7 +45,8 @@ public record StreamEntry(String stream, String id, Map<String, String> fields) 
     return entries;
   }
 
-  private static Set<String> mapKeys(Response reply) {
+  /** @return the keys of a RESP3 map reply, or null when it is not a (non-empty) map */
+  static Set<String> mapKeys(Response reply) {
     try {
       Set<String> keys = reply.getKeys();
       return keys == null || keys.isEmpty() ? null : keys;

@@ -213,7 +213,7 @@ public final class StreamTrimmer {
     for (int i = 0; i < reply.size(); i++) {
       Response group = reply.get(i);
       Map<String, String> fields = new java.util.HashMap<>();
-      Set<String> keys = mapKeys(group);
+      Set<String> keys = StreamEntry.mapKeys(group);
       if (keys != null) {
         for (String key : keys) {
           Response value = group.get(key);
@@ -228,15 +228,6 @@ public final class StreamTrimmer {
       groups.add(fields);
     }
     return groups;
-  }
-
-  private static Set<String> mapKeys(Response reply) {
-    try {
-      Set<String> keys = reply.getKeys();
-      return keys == null || keys.isEmpty() ? null : keys;
-    } catch (RuntimeException notAMap) {
-      return null;
-    }
   }
 
   private void alert(String stream, boolean over, long length, long capLength) {
