@@ -447,16 +447,6 @@ public final class GroupConsumer {
     vertx.sharedData().<String, Boolean>getLocalMap(NAMES_MAP).remove(name);
   }
 
-  /**
-   * @return a consumer name unique to this process and instance
-   * @deprecated a restarted process never re-reads the pending entries of such a name (they wait
-   *     for another instance's XAUTOCLAIM); use {@link #claimConsumerName}
-   */
-  @Deprecated
-  public static String uniqueConsumerName(String prefix) {
-    return prefix + "-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime());
-  }
-
   /** Sends XADD with approximate trimming ({@code maxLen} 0: none); fields alternate names and values. */
   public static Request xadd(String stream, long maxLen, List<String> fields) {
     Request request = Request.cmd(Command.XADD).arg(stream);

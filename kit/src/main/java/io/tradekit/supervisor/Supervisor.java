@@ -106,10 +106,6 @@ final class Supervisor implements ServiceRunner.Owner {
   enum Phase { NEW, LOADING, VALIDATING, STARTING_ADMIN, STARTING_DEV_SERVICES, OPENING_RESOURCES, MIGRATING,
     DEPLOYING, READY, STOPPING, STOPPED }
 
-  Phase phase() {
-    return phase;
-  }
-
   Future<Void> start() {
     if (shutdown != null) {
       // Stopped before start-up began: nothing to undo, nothing to start.

@@ -1,5 +1,7 @@
 package io.tradekit.verticles.gapfill;
 
+import io.tradekit.verticles.md.EntryFields;
+
 import java.util.Map;
 
 /**
@@ -23,33 +25,16 @@ record Gap(String exchange, String instrument, long fromSeq, long toSeq, String 
     if (fields == null) {
       throw new IllegalArgumentException("entry was deleted while pending");
     }
-    String exchange = required(fields, "ex");
-    String instrument = required(fields, "in");
-    long from = number(fields, "from");
-    long to = number(fields, "to");
+    String exchange = EntryFields.required(fields, "ex");
+    String instrument = EntryFields.required(fields, "in");
+    long from = EntryFields.longValue(fields, "from");
+    long to = EntryFields.longValue(fields, "to");
     if (to < from) {
       throw new IllegalArgumentException("to: expected >= from (" + from + "), got " + to);
     }
-    String reason = required(fields, "reason");
-    long at = number(fields, "at");
+    String reason = EntryFields.required(fields, "reason");
+    long at = EntryFields.longValue(fields, "at");
     return new Gap(exchange, instrument, from, to, reason, at);
-  }
-
-  private static String required(Map<String, String> fields, String name) {
-    String value = fields.get(name);
-    if (value == null || value.isEmpty()) {
-      throw new IllegalArgumentException(name + ": missing");
-    }
-    return value;
-  }
-
-  private static long number(Map<String, String> fields, String name) {
-    String value = required(fields, name);
-    try {
-      return Long.parseLong(value);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(name + ": expected an integer, got \"" + value + "\"");
-    }
   }
 
   @Override

@@ -68,14 +68,14 @@ public record TradeRecord(String exchange, String instrument, String tradeId, lo
     String exchange = text(f, "ex");
     String instrument = text(f, "in");
     String id = text(f, "id");
-    long seq = parseLong(f, "seq");
+    long seq = EntryFields.longValue(f, "seq");
     BigDecimal price = positive(f, "px");
     BigDecimal amount = positive(f, "qty");
     String side = text(f, "side");
     if (!side.equals("buy") && !side.equals("sell")) {
       throw new IllegalArgumentException("side: expected buy or sell, got \"" + side + "\"");
     }
-    long ts = parseLong(f, "ts");
+    long ts = EntryFields.longValue(f, "ts");
     if (ts < MIN_TIMESTAMP_MS || ts >= MAX_TIMESTAMP_MS) {
       throw new IllegalArgumentException("ts: expected epoch ms in [" + MIN_TIMESTAMP_MS + ", " + MAX_TIMESTAMP_MS
         + ") (years 2000 to 2099), got " + ts);
@@ -83,16 +83,8 @@ public record TradeRecord(String exchange, String instrument, String tradeId, lo
     return new TradeRecord(exchange, instrument, id, seq, price, amount, side, ts);
   }
 
-  private static String required(Map<String, String> f, String name) {
-    String value = f.get(name);
-    if (value == null || value.isEmpty()) {
-      throw new IllegalArgumentException(name + ": missing");
-    }
-    return value;
-  }
-
   private static String text(Map<String, String> f, String name) {
-    String value = required(f, name);
+    String value = EntryFields.required(f, name);
     if (value.length() > MAX_TEXT_LENGTH) {
       throw new IllegalArgumentException(name + ": longer than " + MAX_TEXT_LENGTH + " characters (" + value.length() + ")");
     }
@@ -102,17 +94,8 @@ public record TradeRecord(String exchange, String instrument, String tradeId, lo
     return value;
   }
 
-  private static long parseLong(Map<String, String> f, String name) {
-    String value = required(f, name);
-    try {
-      return Long.parseLong(value);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(name + ": expected an integer, got \"" + shown(value) + "\"");
-    }
-  }
-
   private static BigDecimal positive(Map<String, String> f, String name) {
-    String value = required(f, name);
+    String value = EntryFields.required(f, name);
     if (value.length() > MAX_DECIMAL_LENGTH) {
       throw new IllegalArgumentException(name + ": longer than " + MAX_DECIMAL_LENGTH + " characters (" + value.length() + ")");
     }
@@ -120,10 +103,10 @@ public record TradeRecord(String exchange, String instrument, String tradeId, lo
     try {
       number = new BigDecimal(value);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(name + ": expected a decimal, got \"" + shown(value) + "\"");
+      throw new IllegalArgumentException(name + ": expected a decimal, got \"" + EntryFields.shown(value) + "\"");
     }
     if (number.signum() <= 0) {
-      throw new IllegalArgumentException(name + ": expected a positive value, got " + shown(value));
+      throw new IllegalArgumentException(name + ": expected a positive value, got " + EntryFields.shown(value));
     }
     // precision - scale = digits before the point (1E+999999999: precision 1, scale -999999999).
     // Trailing zeros do not count ("1.000" is 1); the value is stored as sent, at most 64 characters.
@@ -134,10 +117,5 @@ public record TradeRecord(String exchange, String instrument, String tradeId, lo
         + MAX_SCALE + " after the decimal point, got " + value);
     }
     return number;
-  }
-
-  /** The value for an error message, without NULs (they do not survive logs and text columns). */
-  private static String shown(String value) {
-    return value.replace('\u0000', '?');
   }
 }
