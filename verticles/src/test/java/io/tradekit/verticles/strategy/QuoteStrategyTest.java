@@ -121,7 +121,7 @@ class QuoteStrategyTest {
   @Test
   void quotesAreWellFormedPostOnlyIntentsOnTheTickGridEitherSideOfTheClose(Vertx vertx, VertxTestContext ctx) {
     World w = new World();
-    BigDecimal close = new BigDecimal("50000.25");
+    BigDecimal close = new BigDecimal("50001.00");
     w.open(vertx).compose(x -> w.writeBar(BTC, close.toPlainString()))
       .compose(v -> w.start(vertx, new JsonObject()))
       .compose(x -> w.intents(vertx, 2))
@@ -141,9 +141,12 @@ class QuoteStrategyTest {
         assertThat(bid.get("intent_id")).isNotEqualTo(ask.get("intent_id"));
         assertThat(bid).containsEntry("side", "buy");
         assertThat(ask).containsEntry("side", "sell");
-        // 10 bps of 50000.25 is 50.00025: the bid rounds down from 49950.24975, the ask up from 50050.25025.
-        assertThat(new BigDecimal(bid.get("price"))).isEqualByComparingTo("49950").isLessThan(close);
-        assertThat(new BigDecimal(ask.get("price"))).isEqualByComparingTo("50050.5").isGreaterThan(close);
+        // 10 bps of 50001 is 50.001: the bid rounds DOWN from 49950.999, the ask UP from 50051.001
+        // (rounding to the nearest tick would give 49951 and 50051, one tick too close to the market).
+        assertThat(bid.get("price")).isEqualTo("49950.5");
+        assertThat(ask.get("price")).isEqualTo("50051.5");
+        assertThat(new BigDecimal(bid.get("price"))).isLessThan(close);
+        assertThat(new BigDecimal(ask.get("price"))).isGreaterThan(close);
         ctx.completeNow();
       })))
       .eventually(w::close);
@@ -173,6 +176,32 @@ class QuoteStrategyTest {
               assertThat(q.get("intent_id")).isNotIn(firstLabels);
             });
             assertThat(next.subList(2, 4)).extracting(q -> q.get("side")).containsExactly("buy", "sell");
+          });
+          return all;
+        }))
+      .onComplete(ctx.succeeding(all -> ctx.completeNow()))
+      .eventually(w::close);
+  }
+
+  @Test
+  void stoppingTheStrategyCancelsEveryQuoteItStillKnowsLive(Vertx vertx, VertxTestContext ctx) {
+    World w = new World();
+    w.open(vertx).compose(x -> w.writeBar(BTC, "50000"))
+      .compose(v -> w.start(vertx, new JsonObject()))
+      .compose(x -> w.intents(vertx, 2))
+      // The bid is placed; the ask's outcome has not come yet: both may rest at the exchange.
+      .compose(first -> w.outcome(first.get(0).get("intent_id"), "new", "placed", "open")
+        .compose(v -> w.kit.stop())
+        .compose(v -> {
+          w.kit = null;
+          return w.intents();
+        })
+        .map(all -> {
+          ctx.verify(() -> {
+            assertThat(all).hasSize(4);
+            assertThat(all.subList(2, 4)).extracting(c -> c.get("type")).containsExactly("cancel", "cancel");
+            assertThat(all.subList(2, 4)).extracting(c -> c.get("target"))
+              .containsExactlyInAnyOrder(first.get(0).get("intent_id"), first.get(1).get("intent_id"));
           });
           return all;
         }))
