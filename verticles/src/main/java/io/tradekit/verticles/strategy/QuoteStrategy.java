@@ -74,6 +74,8 @@ public class QuoteStrategy extends ServiceVerticle {
     redis = service().resource(options.redis, RedisResource.class);
     runId = Long.toString(System.currentTimeMillis(), 36);
     consumerName = GroupConsumer.claimConsumerName(vertx, service().name());
+    // Outcomes are small and few: 100 per read; another consumer's entries idle 30 s are claimed
+    // (checked every 10 s); a failed read is retried from 500 ms with the consumer's backoff.
     GroupConsumer.Settings settings = new GroupConsumer.Settings(options.group, consumerName,
       List.of(outcomesStream(options.exchange)), 100, options.blockMs, 30_000, 10_000, 500, options.commandTimeoutMs);
     outcomes = new GroupConsumer(vertx, redis, settings, this::onOutcomes);

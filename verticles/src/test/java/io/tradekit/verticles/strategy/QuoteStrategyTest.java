@@ -79,7 +79,7 @@ class QuoteStrategyTest {
     Future<Void> outcome(String intentId, String type, String status, String orderState) {
       return fx.redis().send(Request.cmd(Command.XADD).arg(QuoteStrategy.outcomesStream(exchange)).arg("*")
         .arg("intent_id").arg(intentId).arg("type").arg(type).arg("status").arg(status).arg("order_state").arg(orderState)
-        .arg("order_id").arg("ETH-" + intentId.hashCode()).arg("reason").arg("rejected".equals(status) ? "post_only_reject" : "")
+        .arg("order_id").arg("order-" + intentId).arg("reason").arg("rejected".equals(status) ? "post_only_reject" : "")
         .arg("filled_amount").arg("filled".equals(status) ? "20" : "0").arg("ts").arg(System.currentTimeMillis()), false)
         .mapEmpty();
     }
