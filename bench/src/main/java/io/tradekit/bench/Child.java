@@ -3,7 +3,6 @@ package io.tradekit.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -83,14 +82,6 @@ final class Child implements AutoCloseable {
     Wait.until(timeoutMs, name + " /health/ready 200", () -> !alive() || ready());
     if (!alive()) {
       throw new IllegalStateException(name + " exited with code " + process.exitValue() + " before it was ready; see " + log);
-    }
-  }
-
-  /** SIGSTOP / SIGCONT: freeze the process; the kernel still delivers what it has written to sockets. */
-  void signal(String sig) throws Exception {
-    Process kill = new ProcessBuilder(List.of("kill", "-" + sig, Long.toString(pid()))).inheritIO().start();
-    if (kill.waitFor() != 0) {
-      throw new IllegalStateException("kill -" + sig + " " + pid() + " failed");
     }
   }
 

@@ -28,7 +28,15 @@ final class ExchangeAdmin {
 
   /** @return per instrument the stats field {@code field}, e.g. {@code lastTradeSeqSent} (-1 when none) */
   Map<String, Long> perInstrument(String field) throws Exception {
-    JsonObject instruments = stats().getJsonObject("instruments", new JsonObject());
+    return perInstrument(stats(), field);
+  }
+
+  /**
+   * @param stats one {@code /admin/stats} reply: the exchange builds it on the event loop that also
+   *     sends, so its counters are one consistent snapshot
+   */
+  static Map<String, Long> perInstrument(JsonObject stats, String field) {
+    JsonObject instruments = stats.getJsonObject("instruments", new JsonObject());
     Map<String, Long> values = new LinkedHashMap<>();
     for (String instrument : BenchContext.INSTRUMENTS) {
       JsonObject c = instruments.getJsonObject(instrument);
@@ -48,6 +56,25 @@ final class ExchangeAdmin {
       Http.post(port, "/admin/faults", new JsonObject().put("type", "silence").put("durationMs", 3_600_000)
         .put("channel", "trades." + instrument + ".100ms"));
     }
+    return settle();
+  }
+
+  /**
+   * Ends a max-rate window: the {@code stall} fault makes every connection unwritable to the
+   * generator, so at max rate it stops GENERATING (a silenced channel would still be generated
+   * and discarded as fast as one core allows, taking CPU from the receiver's catch-up), while what
+   * the exchange already queued is still flushed to the socket. Heartbeats stop too: a catch-up
+   * longer than the receiver's stall limit (3 × 10 s by default) ends in a reconnect, and the
+   * trades still unread are then reported as never stored.
+   *
+   * @return trades sent in total, stable
+   */
+  long stallAndSettle() throws Exception {
+    Http.post(port, "/admin/faults", new JsonObject().put("type", "stall").put("durationMs", 3_600_000));
+    return settle();
+  }
+
+  private long settle() throws Exception {
     long previous = -1;
     long now = tradesSent();
     while (now != previous) {
