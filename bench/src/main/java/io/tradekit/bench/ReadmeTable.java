@@ -56,7 +56,8 @@ public final class ReadmeTable {
       .append(run.getString("commit", "?"), 0, Math.min(12, run.getString("commit", "?").length())).append("`, ")
       .append(machine.getInteger("cores")).append(" cores (").append(machine.getString("cpuModel")).append("), ")
       .append(machine.getString("memTotal")).append(" RAM, ").append(run.getString("jdk")).append(", ").append(run.getString("os"))
-      .append(". ").append(run.getString("note", "")).append(" Source: `bench/results/").append(source).append("`.\n\n");
+      .append("; load average ").append(run.getString("loadAverageAtStart", "?")).append(" at start, ")
+      .append(run.getString("loadAverageAtEnd", "?")).append(" at end. ").append(run.getString("note", "")).append(" Source: `bench/results/").append(source).append("`.\n\n");
     md.append("| measure | value | ceiling (same run) | ratio | target | met |\n");
     md.append("|---|---:|---|---:|---|---|\n");
     JsonArray figures = run.getJsonArray("figures", new JsonArray());
