@@ -68,7 +68,7 @@ public final class Fault {
     ORDER_TOO_MANY_REQUESTS,
     /** A {@code user.orders|user.trades} notification is sent twice. */
     NOTIFY_DUPLICATE,
-    /** A {@code user.*} notification is held back and sent after the next one (or alone after 50 ms). */
+    /** A {@code user.*} notification is held back and sent after the next one (or alone after 200 ms). */
     NOTIFY_REORDER,
     /** The access token of the connection making a private call expires just before the call: 13009. */
     TOKEN_EXPIRY;

@@ -21,7 +21,7 @@ import java.util.List;
 final class UserNotifier implements MatchingEngine.Events {
 
   /** How long notify_reorder holds a notification when no other one follows. */
-  static final long REORDER_FLUSH_MS = 50;
+  static final long REORDER_FLUSH_MS = 200;
 
   private final Vertx vertx;
   private final FaultBoard faults;
