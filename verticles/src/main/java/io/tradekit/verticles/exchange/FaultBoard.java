@@ -26,7 +26,7 @@ final class FaultBoard {
     final Fault fault;
     final long untilMs;
     final long timerId;
-    /** Countable faults: how much of {@code fault.count()} each instrument (withhold) or the HTTP API used. */
+    /** Countable faults: how much of {@code fault.count()} each instrument (withhold), the HTTP API or the events used. */
     final Map<String, Long> used = new HashMap<>();
 
     Active(Fault fault, long untilMs, long timerId) {
@@ -36,7 +36,7 @@ final class FaultBoard {
     }
   }
 
-  /** Key of {@link Active#used} for the HTTP faults. */
+  /** Key of {@link Active#used} for the HTTP faults and the per-event faults (one budget each). */
   private static final String HTTP = "";
 
   private final Vertx vertx;

@@ -229,8 +229,8 @@ final class MatchingEngine {
     long now = System.currentTimeMillis();
     for (long seq = batch.firstSeq; seq <= batch.lastSeq; seq++) {
       long tradeTicks = batch.priceTicks(seq);
-      // A print below a buy's price cannot also be above a sell's (own orders never cross each
-      // other's prices here, both sides are offered the whole trade).
+      // Both sides are offered the whole print: own orders are not matched with each other, so a
+      // resting buy above a resting sell can both be traded through by one print between them.
       fillThrough(bids, o -> o.priceTicks > tradeTicks, batch.amount(seq), now);
       fillThrough(asks, o -> o.priceTicks < tradeTicks, batch.amount(seq), now);
     }
