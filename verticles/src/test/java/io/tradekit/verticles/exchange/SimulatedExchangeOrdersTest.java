@@ -254,4 +254,26 @@ class SimulatedExchangeOrdersTest {
         ctx.completeNow();
       })));
   }
+
+  @Test
+  void badOrderParametersAreInvalidParamsNamingTheParameter(Vertx vertx, VertxTestContext ctx) {
+    start(vertx)
+      .compose(c -> Future.all(List.of(
+        client.call("private/buy", order("x".repeat(65), 10, touch.bid())),
+        client.call("private/buy", order("tick", 10, touch.bid().add(new BigDecimal("0.25")))),
+        client.call("private/buy", order("size", 15, touch.bid())),
+        client.call("private/buy", order("tif", 10, touch.bid()).put("time_in_force", "good_til_day")),
+        client.call("private/buy", order("unknown", 10, touch.bid()).put("instrument_name", "DOGE-PERPETUAL")))))
+      .compose(all -> exchange.privateOrders().map(orders -> {
+        ctx.verify(() -> {
+          List<String> params = all.<JsonObject>list().stream()
+            .map(r -> r.getJsonObject("error").getInteger("code") + " " + r.getJsonObject("error").getJsonObject("data").getString("param"))
+            .toList();
+          assertThat(params).containsExactly("-32602 label", "-32602 price", "-32602 amount", "-32602 time_in_force", "-32602 instrument_name");
+          assertThat(orders).isEmpty();
+        });
+        return orders;
+      }))
+      .onComplete(ctx.succeedingThenComplete());
+  }
 }
