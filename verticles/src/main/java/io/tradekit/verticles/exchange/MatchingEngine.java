@@ -286,6 +286,9 @@ final class MatchingEngine {
       if (amount <= 0) {
         return;
       }
+      if (order.market) {
+        order.priceTicks = ticks;
+      }
       order.fill(amount, ticks, now);
       fills.add(ledger.fill(order, amount, ticks, false, now));
     }

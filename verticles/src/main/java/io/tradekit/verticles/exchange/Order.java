@@ -35,6 +35,7 @@ final class Order {
   /** Time priority among resting orders: the engine's acceptance counter. */
   long priority;
   long amount;
+  /** The limit price; for a market order the worst price it filled at (0 before a fill). */
   long priceTicks;
   long filled;
   /** Sum of fill price (in ticks) times fill amount, for the average price. */
@@ -114,7 +115,9 @@ final class Order {
       .put("direction", buy ? "buy" : "sell")
       .put("amount", BigDecimal.valueOf(amount).setScale(1))
       .put("filled_amount", BigDecimal.valueOf(filled).setScale(1))
-      .put("price", market ? "market_price" : price(priceTicks))
+      // Deribit writes "market_price" only for untriggered market orders, which the simulator has
+      // none of; an executed market order shows the worst price it filled at (0 before a fill).
+      .put("price", price(priceTicks))
       .put("average_price", averagePrice())
       .put("label", label)
       .put("post_only", postOnly)

@@ -130,6 +130,7 @@ class SimulatedExchangeOrdersTest {
         assertThat(order.getString("order_state")).isEqualTo("filled");
         assertThat(order.getString("order_type")).isEqualTo("market");
         assertThat(new BigDecimal(order.getValue("average_price").toString())).isEqualByComparingTo(touch.bid());
+        assertThat(new BigDecimal(order.getValue("price").toString())).as("a number: the worst fill price").isEqualByComparingTo(touch.bid());
         assertThat(amount(r.get(1), "size")).isEqualTo(-10);
         assertThat(r.get(1).getString("direction")).isEqualTo("sell");
         ctx.completeNow();
