@@ -5,8 +5,6 @@ import io.tradekit.config.ConfigReader;
 import io.vertx.core.json.JsonObject;
 
 import java.math.BigDecimal;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
@@ -20,7 +18,7 @@ import java.util.Set;
  *       and the rows; {@code instruments} (required): whose private channels are subscribed and
  *       reconciled; {@code url} (required, ws:// or wss://);</li>
  *   <li>{@code clientId} (required), {@code clientSecretFile} (required: a file holding the secret;
- *       must be readable at validation), {@code cancelOnDisconnect} (true), {@code labelPrefix}
+ *       the config loader reads it into {@code clientSecret}, a secret key redacted everywhere), {@code cancelOnDisconnect} (true), {@code labelPrefix}
  *       ("tk-": every intent id and so every order label starts with it; an open order at the
  *       exchange with this prefix and no row here fails the executor closed);</li>
  *   <li>risk: {@code maxOrderAmount} (1000), {@code maxPositionPerInstrument} (10000: |position +
@@ -45,7 +43,7 @@ public final class ExecutorOptions {
   final List<String> instruments;
   final String url;
   final String clientId;
-  final String clientSecretFile;
+  final String clientSecret;
   final boolean cancelOnDisconnect;
   final String labelPrefix;
   final BigDecimal maxOrderAmount;
@@ -80,7 +78,7 @@ public final class ExecutorOptions {
 
   /** Parses and validates {@code config}; a {@code ConfigException} names the key path. Checks that the secret file is readable. */
   public ExecutorOptions(ConfigReader config) {
-    ConfigReader c = config.rejectUnknownKeys(Set.of("exchange", "instruments", "url", "clientId", "clientSecretFile",
+    ConfigReader c = config.rejectUnknownKeys(Set.of("exchange", "instruments", "url", "clientId", "clientSecret", "clientSecretFile",
       "cancelOnDisconnect", "labelPrefix", "maxOrderAmount", "maxPositionPerInstrument", "maxOpenOrders", "maxOrdersPerSecond",
       "connectTimeoutMs", "requestTimeoutMs", "heartbeatIntervalMs", "renewBeforeExpiryMs", "reconnectInitialMs",
       "reconnectMaxMs", "rateLimitInitialMs", "rateLimitMaxMs", "maxRateLimitRetries", "maxSendAttempts", "group", "batchSize",
@@ -96,10 +94,13 @@ public final class ExecutorOptions {
       throw new ConfigException(c.path("url"), "expected a ws:// or wss:// URL, got \"" + url + "\"");
     }
     clientId = c.requiredString("clientId");
-    clientSecretFile = c.requiredString("clientSecretFile");
-    if (!Files.isReadable(Path.of(clientSecretFile))) {
-      throw new ConfigException(c.path("clientSecretFile"), "file \"" + clientSecretFile + "\" does not exist or is not readable");
+    // The config loader replaces clientSecretFile by clientSecret (the file's content); a secret key,
+    // so redacted in every dump. Never put the secret itself in a config file.
+    Object secret = c.json().getValue("clientSecret");
+    if (!(secret instanceof String s) || s.isBlank()) {
+      throw new ConfigException(c.path("clientSecretFile"), "required: a file holding the client secret");
     }
+    clientSecret = s.trim();
     cancelOnDisconnect = c.bool("cancelOnDisconnect", true);
     labelPrefix = c.string("labelPrefix", "tk-");
     if (labelPrefix.isEmpty() || labelPrefix.length() > 16) {

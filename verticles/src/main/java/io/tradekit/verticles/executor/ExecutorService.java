@@ -76,11 +76,8 @@ public class ExecutorService extends ServiceVerticle {
     store = new OrderStore(pg, options.exchange);
     metrics = new ExecutorMetrics(options.exchange);
     service().readinessCheck("executor", p -> p.tryComplete(readiness()));
-    return vertx.fileSystem().readFile(options.clientSecretFile)
-      .recover(err -> Future.failedFuture(new IllegalStateException("executor: cannot read clientSecretFile \""
-        + options.clientSecretFile + "\": " + err.getClass().getSimpleName())))
-      .compose(secret -> {
-        PrivateSession.Credentials credentials = new PrivateSession.Credentials(options.clientId, secret.toString().trim());
+    return Future.succeededFuture().compose(x -> {
+        PrivateSession.Credentials credentials = new PrivateSession.Credentials(options.clientId, options.clientSecret);
         JsonRpcTransport.Config transport = new JsonRpcTransport.Config("session", options.exchange, options.url,
           options.connectTimeoutMs, options.requestTimeoutMs, 16 * 1024 * 1024,
           Backoff.fullJitter(options.reconnectInitialMs, options.reconnectMaxMs, 60_000), 1_000, Backoff::monotonicMs);
