@@ -92,7 +92,7 @@ final class OrderStore {
   /** @return whether the row was inserted (false: the label exists already) */
   Future<Boolean> insert(Intent in, String state, String reason) {
     return pg.query(INSERT_ORDER, Tuple.from(new Object[] {exchange, in.id(), in.instrument(), in.side(), in.orderType(),
-        in.amount().toPlainString(), in.price() == null ? null : in.price().toPlainString(), in.postOnly(), in.reduceOnly(),
+        in.amount(), in.price(), in.postOnly(), in.reduceOnly(),
         in.timeInForce(), state, reason}), true)
       .map(rows -> rows.rowCount() == 1);
   }
@@ -114,9 +114,15 @@ final class OrderStore {
     if (label == null || state == null) {
       return Future.succeededFuture(true);
     }
-    Object[] params = {exchange, label, str(order.getValue("order_id")), state, num(order.getValue("filled_amount"), "0"),
-      num(order.getValue("average_price"), null), ts(order), num(order.getValue("amount"), null),
-      num(order.getValue("price"), null), "rejected".equals(state) ? str(order.getValue("reject_reason")) : null};
+    Object[] params;
+    try {
+      params = new Object[] {exchange, label, str(order.getValue("order_id")), state, dec(order.getValue("filled_amount"), "0"),
+      dec(order.getValue("average_price"), null), ts(order), dec(order.getValue("amount"), null),
+      dec(order.getValue("price"), null), "rejected".equals(state) ? str(order.getValue("reject_reason")) : null};
+    } catch (RuntimeException malformed) {
+      // Never thrown on the context (it would fail the service): the caller sees a failed future.
+      return Future.failedFuture(new IllegalArgumentException("malformed order object for label " + label + ": " + malformed));
+    }
     return pg.query(APPLY, Tuple.from(params), true).compose(rows -> rows.rowCount() == 1 ? Future.succeededFuture(true)
       : find(label).map(row -> row != null));
   }
@@ -182,7 +188,7 @@ final class OrderStore {
   /** Records the intent's outcome once; @return the stored outcome (an earlier one wins) */
   Future<Outcome> decide(Outcome o) {
     return pg.query(OUTCOME, Tuple.from(new Object[] {exchange, o.intentId(), o.type(), o.status(), o.orderId(), o.orderState(),
-      o.filledAmount(), o.reason()}), true).map(rows -> Outcome.of(rows.iterator().next()));
+      o.filledAmount() == null ? null : new BigDecimal(o.filledAmount()), o.reason()}), true).map(rows -> Outcome.of(rows.iterator().next()));
   }
 
   /** @return the stored outcome of an intent, or null */
@@ -208,8 +214,28 @@ final class OrderStore {
     return order.getValue("last_update_timestamp") instanceof Number n ? n.longValue() : 0L;
   }
 
+  /** A number from an exchange object as plain text; {@code dflt} when absent or not a number (a market order's price is "market_price"). */
   static String num(Object v, String dflt) {
-    return v instanceof BigDecimal d ? d.toPlainString() : v instanceof Number || v instanceof String ? v.toString() : dflt;
+    if (v instanceof BigDecimal d) {
+      return d.toPlainString();
+    }
+    if (v instanceof Number) {
+      return v.toString();
+    }
+    if (v instanceof String s && s.length() <= 40) {
+      try {
+        return new BigDecimal(s).toPlainString();
+      } catch (NumberFormatException notANumber) {
+        return dflt;
+      }
+    }
+    return dflt;
+  }
+
+  /** Numeric parameters go to PostgreSQL as BigDecimal: a prepared statement typed numeric refuses strings. */
+  static BigDecimal dec(Object v, String dflt) {
+    String s = num(v, dflt);
+    return s == null ? null : new BigDecimal(s);
   }
 
   private static String str(Object v) {
