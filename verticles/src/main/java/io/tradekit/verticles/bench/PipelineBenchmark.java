@@ -395,8 +395,8 @@ public final class PipelineBenchmark {
     return ceiling;
   }
 
-  private static double persistedCounter() {
-    return KitMetrics.registry().find("tradekit.distributor.trades.persisted").counters().stream()
+  private double persistedCounter() {
+    return KitMetrics.of(vertx).registry().find("tradekit.distributor.trades.persisted").counters().stream()
       .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
   }
 

@@ -92,8 +92,8 @@ public class DistributorService extends ServiceVerticle {
     pg = service().resource(options.postgres, PgResource.class);
     redis = service().resource(options.redis, RedisResource.class);
     deadLetters = new DeadLetters(redis);
-    persisted = KitMetrics.registry().counter("tradekit.distributor.trades.persisted", "service", service().name());
-    deadLettered = KitMetrics.registry().counter("tradekit.distributor.entries.deadlettered", "service", service().name());
+    persisted = KitMetrics.of(vertx).registry().counter("tradekit.distributor.trades.persisted", "service", service().name());
+    deadLettered = KitMetrics.of(vertx).registry().counter("tradekit.distributor.entries.deadlettered", "service", service().name());
     List<String> streams = options.instruments.stream().map(i -> Streams.key(options.exchange, Streams.TRADES, i)).toList();
     consumerName = GroupConsumer.claimConsumerName(vertx, options.consumer != null ? options.consumer : service().name());
     GroupConsumer.Settings settings = new GroupConsumer.Settings(options.group, consumerName, streams, options.batchSize,
