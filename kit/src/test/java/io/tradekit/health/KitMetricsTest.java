@@ -102,7 +102,9 @@ class KitMetricsTest {
             assertThat(body)
               .as("Vert.x's HTTP server meters, after the /health/ready request")
               .containsPattern("vertx_http_server_requests_total\\{code=\"200\",method=\"GET\",?\\} [1-9]")
-              .as("Vert.x's pool meters (the PostgreSQL pool)").contains("vertx_pool_")
+              .as("Vert.x's pool meters, labelled with the resource names (not a random or shared default)")
+              .contains("vertx_pool_in_use{pool_name=\"postgres\",pool_type=\"sql\"}")
+              .contains("vertx_pool_in_use{pool_name=\"redis\",pool_type=\"redis\"}")
               .as("the kit's own meters").containsPattern("tradekit_client_breaker_open\\{client=\"postgres\",?\\} 0\\.0")
               .as("no per-address event-bus label").doesNotContain("address=\"");
           });

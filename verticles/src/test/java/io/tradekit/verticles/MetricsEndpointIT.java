@@ -63,7 +63,7 @@ class MetricsEndpointIT {
     assertThat(body)
       .as("Vert.x's HTTP server meters count the /health/ready requests")
       .containsPattern("vertx_http_server_requests_total\\{code=\"200\",method=\"GET\",?\\} [1-9]")
-      .as("Vert.x's pool meters (the PostgreSQL pool)").contains("vertx_pool_")
+      .as("Vert.x's pool meters (the PostgreSQL pool)").contains("vertx_pool_in_use{pool_name=\"postgres\",pool_type=\"sql\"}")
       .as("JVM meters").contains("jvm_memory_used_bytes")
       .as("the kit's own meters").containsPattern("tradekit_client_breaker_open\\{client=\"postgres\",?\\} 0\\.0");
     process.terminate();
