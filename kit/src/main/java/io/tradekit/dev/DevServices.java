@@ -4,16 +4,13 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.tradekit.dev.impl.DevPostgres;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.embedded.RedisServer;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -23,15 +20,22 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>JVM-wide and reference-counted: the supervisor {@link #acquire acquires} a lease before it
  * opens resources and releases it after they closed; the first acquire starts the servers, the
  * last release stops them. Tests call {@link #retainForJvm()} so the servers start once per test
- * JVM. Starting and stopping block (processes, files), so they run on worker threads.
+ * JVM. Starting and stopping block (processes, files), so they run on worker threads; PostgreSQL
+ * and Redis start in parallel, each on its own worker.
+ *
+ * <p>With {@code devServices.postgres.keepData} the PostgreSQL cluster lives in a kept directory
+ * ({@link DevPostgres}): a warm start skips {@code initdb}, and the migrations already applied.
+ * Event: {@code devservice.started kind=postgres port=... data=reused|created|recreated|temporary|in-use-fallback}.
  */
 public final class DevServices {
 
   private static final Logger LOG = LoggerFactory.getLogger(DevServices.class);
+  /** Guards the reference count and the stop; taken before (never while holding) a server lock. */
   private static final Object LOCK = new Object();
-  private static final String USER = "postgres";
+  private static final Object POSTGRES_LOCK = new Object();
+  private static final Object REDIS_LOCK = new Object();
 
-  private static EmbeddedPostgres postgres;
+  private static DevPostgres postgres;
   private static RedisServer redis;
   private static int redisPort;
   private static int references;
@@ -54,45 +58,60 @@ public final class DevServices {
     }
   }
 
-  /** Starts what {@code options} asks for unless already running; completes on the caller's context. */
+  /**
+   * Starts what {@code options} asks for unless already running (PostgreSQL and Redis in
+   * parallel); completes on the caller's context. A failed acquire holds nothing: what it started
+   * is stopped again unless another lease uses it.
+   */
   public static Future<Lease> acquire(Vertx vertx, DevServicesOptions options) {
-    return vertx.executeBlocking(() -> {
-      synchronized (LOCK) {
-        if (options.isPostgresEnabled() && postgres == null) {
-          long start = System.nanoTime();
-          postgres = EmbeddedPostgres.builder().setPort(freePort()).start();
-          LOG.info("event=devservice.started kind=postgres port={} tookMs={}", postgres.getPort(), (System.nanoTime() - start) / 1_000_000);
-        }
-        if (options.isPostgresEnabled()) {
-          createDatabase(options.getDatabase());
-        }
-        if (options.isRedisEnabled() && redis == null) {
-          int port = freePort();
-          RedisServer server = RedisServer.newRedisServer().bind("127.0.0.1").port(port)
-            .setting("save \"\"").setting("appendonly no").build();
-          server.start();
-          redis = server;
-          redisPort = port;
-          LOG.info("event=devservice.started kind=redis port={}", port);
-        }
-        references++;
-        JsonObject pg = options.isPostgresEnabled() && postgres != null ? new JsonObject()
-          .put("host", "127.0.0.1").put("port", postgres.getPort()).put("database", options.getDatabase())
-          .put("user", USER).put("password", "") : null;
-        String redisEndpoint = options.isRedisEnabled() && redis != null ? "redis://127.0.0.1:" + redisPort : null;
-        return new Lease(vertx, pg, redisEndpoint);
+    synchronized (LOCK) {
+      // Counted before starting, so a concurrent last release cannot stop what this acquire starts.
+      references++;
+    }
+    Future<JsonObject> pg = options.isPostgresEnabled()
+      ? vertx.executeBlocking(() -> ensurePostgres(options), false) : Future.succeededFuture();
+    Future<String> redisEndpoint = options.isRedisEnabled()
+      ? vertx.executeBlocking(DevServices::ensureRedis, false) : Future.succeededFuture();
+    return Future.join(pg, redisEndpoint).transform(ar -> {
+      if (ar.succeeded()) {
+        return Future.succeededFuture(new Lease(vertx, pg.result(), redisEndpoint.result()));
       }
-    }, false);
+      Throwable cause = pg.failed() ? pg.cause() : redisEndpoint.cause();
+      return vertx.executeBlocking(() -> {
+        DevServices.release();
+        return null;
+      }, false).transform(ignored -> Future.failedFuture(cause));
+    });
   }
 
-  private static void createDatabase(String database) throws Exception {
-    try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
-      try (ResultSet rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + database + "'")) {
-        if (rs.next()) {
-          return;
-        }
+  private static JsonObject ensurePostgres(DevServicesOptions options) throws Exception {
+    synchronized (POSTGRES_LOCK) {
+      if (postgres == null) {
+        long start = System.nanoTime();
+        postgres = DevPostgres.start(options.isKeepPostgresData() ? options.getPostgresDataDir() : null);
+        LOG.info("event=devservice.started kind=postgres port={} data={} dataDir={} tookMs={}", postgres.port(),
+          postgres.dataState().name().toLowerCase().replace('_', '-'),
+          postgres.keptDataDir() == null ? "-" : postgres.keptDataDir(), (System.nanoTime() - start) / 1_000_000);
       }
-      s.execute("CREATE DATABASE " + database); // validated identifier, see DevServicesOptions
+      postgres.ensureDatabase(options.getDatabase());
+      return new JsonObject().put("host", "127.0.0.1").put("port", postgres.port())
+        .put("database", options.getDatabase()).put("user", DevPostgres.SUPERUSER).put("password", "");
+    }
+  }
+
+  private static String ensureRedis() throws IOException {
+    synchronized (REDIS_LOCK) {
+      if (redis == null) {
+        long start = System.nanoTime();
+        int port = freePort();
+        RedisServer server = RedisServer.newRedisServer().bind("127.0.0.1").port(port)
+          .setting("save \"\"").setting("appendonly no").build();
+        server.start();
+        redis = server;
+        redisPort = port;
+        LOG.info("event=devservice.started kind=redis port={} tookMs={}", port, (System.nanoTime() - start) / 1_000_000);
+      }
+      return "redis://127.0.0.1:" + redisPort;
     }
   }
 
@@ -111,24 +130,29 @@ public final class DevServices {
     }
   }
 
+  /** Called holding LOCK with no acquire counted, so no start is in flight on either server. */
   private static void stopAll() {
-    if (redis != null) {
-      try {
-        redis.stop();
-        LOG.info("event=devservice.stopped kind=redis");
-      } catch (IOException | RuntimeException e) {
-        LOG.warn("embedded redis did not stop cleanly: {}", e.toString());
+    synchronized (REDIS_LOCK) {
+      if (redis != null) {
+        try {
+          redis.stop();
+          LOG.info("event=devservice.stopped kind=redis");
+        } catch (IOException | RuntimeException e) {
+          LOG.warn("embedded redis did not stop cleanly: {}", e.toString());
+        }
+        redis = null;
       }
-      redis = null;
     }
-    if (postgres != null) {
-      try {
-        postgres.close();
-        LOG.info("event=devservice.stopped kind=postgres");
-      } catch (IOException | RuntimeException e) {
-        LOG.warn("embedded postgres did not stop cleanly: {}", e.toString());
+    synchronized (POSTGRES_LOCK) {
+      if (postgres != null) {
+        try {
+          postgres.close();
+          LOG.info("event=devservice.stopped kind=postgres");
+        } catch (IOException | RuntimeException e) {
+          LOG.warn("embedded postgres did not stop cleanly: {}", e.toString());
+        }
+        postgres = null;
       }
-      postgres = null;
     }
   }
 

@@ -24,18 +24,36 @@ public final class ExactJson {
   /** @throws IllegalArgumentException when the text is not one JSON value */
   public static Object decode(String text) {
     try (JsonParser parser = FACTORY.createParser(text)) {
-      JsonToken first = parser.nextToken();
-      if (first == null) {
-        throw new IllegalArgumentException("empty frame");
-      }
-      Object value = read(parser, first);
-      if (parser.nextToken() != null) {
-        throw new IllegalArgumentException("trailing content after the JSON value");
-      }
-      return value;
+      return decode(parser);
     } catch (IOException e) {
       throw new IllegalArgumentException("malformed JSON: " + String.valueOf(e.getMessage()).split("\n", 2)[0]);
     }
+  }
+
+  /**
+   * Decodes UTF-8 JSON text from {@code bytes[offset, offset + length)} (a WebSocket frame's
+   * payload) without making a String of it first.
+   *
+   * @throws IllegalArgumentException when the bytes are not one JSON value
+   */
+  public static Object decode(byte[] bytes, int offset, int length) {
+    try (JsonParser parser = FACTORY.createParser(bytes, offset, length)) {
+      return decode(parser);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("malformed JSON: " + String.valueOf(e.getMessage()).split("\n", 2)[0]);
+    }
+  }
+
+  private static Object decode(JsonParser parser) throws IOException {
+    JsonToken first = parser.nextToken();
+    if (first == null) {
+      throw new IllegalArgumentException("empty frame");
+    }
+    Object value = read(parser, first);
+    if (parser.nextToken() != null) {
+      throw new IllegalArgumentException("trailing content after the JSON value");
+    }
+    return value;
   }
 
   private static Object read(JsonParser p, JsonToken token) throws IOException {

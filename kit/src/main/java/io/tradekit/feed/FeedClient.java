@@ -54,6 +54,8 @@ public final class FeedClient {
   private final JsonRpcTransport transport;
   private final Liveness liveness;
   private final Subscriptions subscriptions;
+  /** Confined to the transport's context, like every listener callback. */
+  private final TradeFrameDecoder tradeDecoder = new TradeFrameDecoder();
   private DeliveryQueue queue;
   private volatile boolean connected;
   private boolean stopped = true;
@@ -162,6 +164,17 @@ public final class FeedClient {
     @Override
     public void frame(long receivedNanos) {
       liveness.frame(receivedNanos);
+    }
+
+    /** The hot path: trades notifications are decoded from the frame's bytes; everything else goes the generic way. */
+    @Override
+    public boolean rawText(byte[] bytes, int offset, int length, long receivedNanos) {
+      TradeFrameDecoder.TradesNotification trades = tradeDecoder.decode(bytes, offset, length);
+      if (trades == null) {
+        return false;
+      }
+      subscriptions.notification(trades.channel(), trades.trades(), receivedNanos);
+      return true;
     }
 
     @Override

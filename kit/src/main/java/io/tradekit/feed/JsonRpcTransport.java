@@ -4,10 +4,12 @@ import io.tradekit.resilience.Backoff;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,8 +81,20 @@ public final class JsonRpcTransport {
      */
     void opened(long connection);
 
-    /** Any inbound frame arrived (text, binary or pong), before it is decoded. */
+    /** Any inbound message arrived (text, binary or pong), before it is decoded. */
     default void frame(long receivedNanos) {
+    }
+
+    /**
+     * A text message's UTF-8 bytes, before the generic decode: a hot path may decode it itself
+     * (e.g. the feed's {@link TradeFrameDecoder}) and return true; false lets the transport decode
+     * it with {@link ExactJson} and dispatch it. The array is the transport's scratch buffer: valid
+     * only during the call.
+     *
+     * @throws IllegalArgumentException when the bytes are not JSON (counted as {@link #malformed()})
+     */
+    default boolean rawText(byte[] bytes, int offset, int length, long receivedNanos) {
+      return false;
     }
 
     /** A frame with a {@code method} and no reply id; {@code params} is null when not an object. */
@@ -121,6 +135,12 @@ public final class JsonRpcTransport {
   private boolean stopped = true;
   private boolean rateLimited;
   private long reconnectTimer = -1;
+  /** The text message being assembled from fragments (rare: the exchange sends whole frames). */
+  private Buffer assembling;
+  private boolean assemblingText;
+  private boolean oversized;
+  /** Each text message is copied here once for the parser (the public Buffer API has no backing array). */
+  private byte[] scratch = new byte[64 * 1024];
 
   public JsonRpcTransport(Vertx vertx, Config config) {
     this.vertx = vertx;
@@ -162,13 +182,12 @@ public final class JsonRpcTransport {
 
   private void onOpen(WebSocket socket, long conn) {
     ws = socket;
-    socket.textMessageHandler(text -> onText(conn, text));
-    socket.binaryMessageHandler(b -> {
-      if (conn == connection) {
-        listener.frame(System.nanoTime());
-        listener.malformed();
-      }
-    });
+    assembling = null;
+    oversized = false;
+    // Frames, not textMessageHandler: the message aggregator would decode every text message into a
+    // String (a UTF-8 decode and a copy of each 25 KB trades frame); here the bytes go straight to
+    // the parser. Fragmented messages are assembled below, bounded by maxMessageBytes.
+    socket.frameHandler(frame -> onFrame(conn, frame));
     socket.pongHandler(b -> {
       if (conn == connection) {
         listener.frame(System.nanoTime());
@@ -179,15 +198,66 @@ public final class JsonRpcTransport {
     listener.opened(conn);
   }
 
-  private void onText(long conn, String text) {
+  private void onFrame(long conn, WebSocketFrame frame) {
     if (conn != connection) {
       return;
     }
+    boolean first = frame.isText() || frame.isBinary();
+    if (!first && !frame.isContinuation()) {
+      return; // ping, pong (pongHandler), close (closeHandler)
+    }
+    if (first) {
+      assemblingText = frame.isText();
+      oversized = false;
+      if (frame.isFinal()) {
+        assembling = null;
+        onMessage(frame.binaryData());
+        return;
+      }
+      assembling = Buffer.buffer(Math.min(config.maxMessageBytes(), 64 * 1024));
+    } else if (assembling == null && !oversized) {
+      return; // a continuation of nothing
+    }
+    Buffer part = frame.binaryData();
+    if (!oversized && assembling.length() + part.length() > config.maxMessageBytes()) {
+      oversized = true; // dropped whole; counted as malformed when its last fragment arrives
+      assembling = null;
+    }
+    if (!oversized) {
+      assembling.appendBuffer(part);
+    }
+    if (frame.isFinal()) {
+      Buffer message = assembling;
+      assembling = null;
+      if (oversized) {
+        oversized = false;
+        listener.frame(System.nanoTime());
+        listener.malformed();
+      } else {
+        onMessage(message);
+      }
+    }
+  }
+
+  /** A whole text or binary message of the current connection. */
+  private void onMessage(Buffer data) {
     long receivedNanos = System.nanoTime();
     listener.frame(receivedNanos);
+    if (!assemblingText) {
+      listener.malformed();
+      return;
+    }
+    int length = data.length();
+    if (scratch.length < length) {
+      scratch = new byte[Math.max(length, Math.min(config.maxMessageBytes(), scratch.length * 2))];
+    }
+    data.getBytes(0, length, scratch, 0);
     Object decoded;
     try {
-      decoded = ExactJson.decode(text);
+      if (listener.rawText(scratch, 0, length, receivedNanos)) {
+        return;
+      }
+      decoded = ExactJson.decode(scratch, 0, length);
     } catch (IllegalArgumentException notJson) {
       listener.malformed();
       return;

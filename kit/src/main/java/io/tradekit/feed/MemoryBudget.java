@@ -12,10 +12,12 @@ import io.vertx.core.json.JsonObject;
  * message passes to the consumer, which releases it when it no longer holds the message's data.
  *
  * <p>Sizes are ESTIMATES, cheap by design (no object-graph walking): {@link #estimateBytes} counts
- * the items of a message ({@link #BYTES_PER_ITEM} each, e.g. one trade) plus a fixed overhead. The
- * per-item figure is an upper bound of a decoded Deribit trade ({@code JsonObject} of ten fields
- * with exact numbers: about 0.9 KB measured on a 64-bit JVM with compressed oops), which is larger
- * than what the receiver keeps per trade once converted (a stream entry, about 0.5 KB).
+ * the items of a message plus a fixed overhead. A trade of a {@link TradeBatch} counts
+ * {@link #BYTES_PER_TRADE}: an upper bound of everything held for it until Redis acknowledged it
+ * (the {@link Trade} with its id and decimal texts, the writer's pending entry, and the XADD
+ * request's argument arrays while in flight), measured with JOL on a 64-bit JVM with compressed
+ * oops (see the constant). Other items (a book level of a generic JSON message) count
+ * {@link #BYTES_PER_ITEM}, an upper bound of a decoded JSON item.
  *
  * <p>Created by the feed's owner (the receiver) and handed to {@link FeedClient#budget}; used on
  * the feed's context only. {@link #usedBytes()} and {@link #peakBytes()} may be read from any
@@ -23,8 +25,17 @@ import io.vertx.core.json.JsonObject;
  */
 public final class MemoryBudget {
 
-  /** Estimated bytes per item of a message: a trade of a trades notification, a level of a book. */
+  /** Estimated bytes per item of a generic JSON message (e.g. a level of a book). */
   public static final long BYTES_PER_ITEM = 1_024;
+  /**
+   * Estimated bytes per trade of a {@link TradeBatch}, held from the feed's queue until Redis
+   * acknowledged its entry. Measured (JOL, compressed oops) for the exchange's trades: the
+   * {@link Trade} 56 B plus its trade id, price and amount texts about 160 B (instrument and
+   * direction are shared), the receiver's pending entry 32 B, and while its batch is in flight the
+   * XADD request (argument list and the per-trade argument arrays) about 260 B: about 510 B.
+   * Rounded up for longer ids and decimals.
+   */
+  public static final long BYTES_PER_TRADE = 640;
   /** Estimated bytes per message besides its items (the message, its channel and the JSON container). */
   public static final long BYTES_PER_MESSAGE = 512;
   /** Estimated bytes per field of an object message (ticker, book header, chart sample). */
@@ -80,13 +91,17 @@ public final class MemoryBudget {
 
   /**
    * The estimated heap a decoded message holds: {@link #BYTES_PER_MESSAGE}, plus
-   * {@link #BYTES_PER_ITEM} per element of an array message (trades), or {@link #BYTES_PER_FIELD}
+   * {@link #BYTES_PER_TRADE} per trade of a {@link TradeBatch}, or {@link #BYTES_PER_ITEM} per
+   * element of an array message, or {@link #BYTES_PER_FIELD}
    * per field of an object message plus {@link #BYTES_PER_ITEM} per element of each array field
    * (a book's levels). Looks only at sizes, never walks deeper: constant cost per message.
    * Deterministic, so the consumer can recompute what the queue reserved for a message.
    */
   public static long estimateBytes(FeedMessage message) {
     Object data = message.data();
+    if (data instanceof TradeBatch trades) {
+      return BYTES_PER_MESSAGE + trades.size() * BYTES_PER_TRADE;
+    }
     if (data instanceof JsonArray items) {
       return BYTES_PER_MESSAGE + items.size() * BYTES_PER_ITEM;
     }

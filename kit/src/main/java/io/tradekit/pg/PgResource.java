@@ -15,6 +15,7 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import io.tradekit.resilience.Resilience;
 import io.tradekit.resilience.ResilienceOptions;
+import io.tradekit.pg.impl.MigrationsUpToDate;
 import org.flywaydb.core.Flyway;
 
 import java.util.List;
@@ -161,6 +162,8 @@ public final class PgResource implements Resource {
   /**
    * Applies pending Flyway migrations from {@code migrations.locations}, on a worker thread
    * (Flyway uses blocking JDBC). Called by the supervisor after open, before services deploy.
+   * When the open pool shows the schema exactly at the local migrations
+   * ({@link MigrationsUpToDate}), Flyway is not loaded at all: the common warm start.
    *
    * @return the number of migrations applied (0 when disabled or up to date)
    */
@@ -168,6 +171,13 @@ public final class PgResource implements Resource {
     if (!migrationsEnabled) {
       return Future.succeededFuture(0);
     }
+    Pool p = pool;
+    Future<Boolean> upToDate = p == null ? Future.succeededFuture(false)
+      : MigrationsUpToDate.check(vertx, p, PgResource.class.getClassLoader(), migrationLocations);
+    return upToDate.compose(current -> current ? Future.succeededFuture(0) : runFlyway());
+  }
+
+  private Future<Integer> runFlyway() {
     String jdbcUrl = "jdbc:postgresql://" + connectOptions.getHost() + ":" + connectOptions.getPort() + "/"
       + connectOptions.getDatabase();
     return vertx.executeBlocking(() -> Flyway.configure(PgResource.class.getClassLoader())

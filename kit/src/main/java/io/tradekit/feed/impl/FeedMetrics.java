@@ -5,14 +5,16 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tradekit.health.KitMetrics;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
  * The feed's meters in {@link KitMetrics}, tagged {@code feed=<name>}. Registered once per feed
  * (gauges read volatile state the feed publishes on its context, so scraping from the admin
- * server's thread never walks the feed's collections); nothing is looked up per message except
- * the per-channel message counter.
+ * server's thread never walks the feed's collections); nothing is looked up in the registry per
+ * message (the per-channel message counters are held once created).
  */
 public final class FeedMetrics {
 
@@ -32,6 +34,8 @@ public final class FeedMetrics {
   public final Timer heartbeatReply;
   private final MeterRegistry registry;
   private final String feed;
+  /** Per-channel message counters (bounded by the configured channels); the feed's context only. */
+  private final Map<String, Counter> messages = new HashMap<>();
 
   /**
    * @param metrics the feed's Vert.x instance's metrics
@@ -63,7 +67,13 @@ public final class FeedMetrics {
     return registry.counter(name, "feed", feed);
   }
 
+  /** Counts a message of {@code channel}; the channel's counter is looked up in the registry once, then held. */
   public void message(String channel) {
-    registry.counter("tradekit.feed.messages", "feed", feed, "channel", channel).increment();
+    Counter counter = messages.get(channel);
+    if (counter == null) {
+      counter = registry.counter("tradekit.feed.messages", "feed", feed, "channel", channel);
+      messages.put(channel, counter);
+    }
+    counter.increment();
   }
 }

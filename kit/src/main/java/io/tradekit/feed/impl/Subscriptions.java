@@ -4,6 +4,7 @@ import io.tradekit.feed.FeedMessage;
 import io.tradekit.feed.FeedOptions;
 import io.tradekit.feed.JsonRpcTransport;
 import io.tradekit.feed.OrderBook;
+import io.tradekit.feed.TradeBatch;
 import io.tradekit.resilience.Backoff;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -47,6 +48,8 @@ import java.util.function.Consumer;
 public final class Subscriptions {
 
   private static final Logger LOG = LoggerFactory.getLogger(Subscriptions.class);
+  private static final String TRADES = "trades";
+  private static final String TRADES_PREFIX = "trades.";
 
   /** One book's resubscribe loop. */
   private static final class Retry {
@@ -117,11 +120,25 @@ public final class Subscriptions {
     return ok;
   }
 
-  /** A {@code subscription} notification. */
+  /**
+   * A {@code subscription} notification. A trades channel's data reaches the consumer as a
+   * {@link TradeBatch} whichever decoder produced it (the streaming decoder passes one; the generic
+   * path's JSON array is converted here).
+   */
   public void notification(String channel, Object data, long receivedNanos) {
-    String kind = channel.substring(0, Math.max(0, channel.indexOf('.')));
-    if (kind.equals("book") && !bookContinuous(channel, data)) {
-      return;
+    String kind;
+    if (channel.startsWith(TRADES_PREFIX)) {
+      kind = TRADES;
+      if (data instanceof JsonArray array) {
+        data = TradeBatch.fromJson(array);
+      } else if (!(data instanceof TradeBatch)) {
+        data = new TradeBatch(List.of(), 1, "data: expected an array of trades");
+      }
+    } else {
+      kind = channel.substring(0, Math.max(0, channel.indexOf('.')));
+      if (kind.equals("book") && !bookContinuous(channel, data)) {
+        return;
+      }
     }
     channelData.received(channel, receivedNanos);
     metrics.message(channel);

@@ -16,7 +16,11 @@ import java.util.Set;
  * (resource names, "postgres" / "redis"), {@code consumer} (the service name: base of the stable
  * consumer names {@code <consumer>-<n>}, one per instance; processes on different hosts sharing a
  * group set different ones), {@code maxDeliveries} (10: an entry read more often than this, e.g.
- * because it crashed its consumer each time, is dead-lettered; 0 disables the limit).
+ * because it crashed its consumer each time, is dead-lettered; 0 disables the limit),
+ * {@code batchesInFlight} (2: batches each instance persists at once, each read and acknowledged by a
+ * consumer of its own, so {@code instances × batchesInFlight} consumer names {@code <consumer>-<n>};
+ * lowering it leaves the pending entries of the names no longer used to be claimed after
+ * {@code claimIdleMs}).
  */
 public final class DistributorOptions {
 
@@ -29,6 +33,7 @@ public final class DistributorOptions {
   public static final long DEFAULT_RETRY_DELAY_MS = 500;
   public static final long DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
   public static final long DEFAULT_MAX_DELIVERIES = 10;
+  public static final int DEFAULT_BATCHES_IN_FLIGHT = 2;
 
   final String exchange;
   final List<String> instruments;
@@ -44,6 +49,7 @@ public final class DistributorOptions {
   /** Base of the consumer names; null: the service name. */
   final String consumer;
   final long maxDeliveries;
+  final int batchesInFlight;
 
   public DistributorOptions(JsonObject json) {
     this(ConfigReader.of(json, "config"));
@@ -56,7 +62,7 @@ public final class DistributorOptions {
   public DistributorOptions(ConfigReader config) {
     ConfigReader c = config.rejectUnknownKeys(Set.of("exchange", "instruments", "group",
       "batchSize", "blockMs", "claimIdleMs", "claimIntervalMs", "retryDelayMs", "commandTimeoutMs", "postgres", "redis",
-      "consumer", "maxDeliveries"));
+      "consumer", "maxDeliveries", "batchesInFlight"));
     exchange = c.string("exchange", DEFAULT_EXCHANGE);
     instruments = c.stringList("instruments");
     if (instruments.isEmpty()) {
@@ -76,6 +82,7 @@ public final class DistributorOptions {
       throw new io.tradekit.config.ConfigException(c.path("consumer"), "expected a non-empty name without spaces");
     }
     maxDeliveries = c.longValue("maxDeliveries", DEFAULT_MAX_DELIVERIES, 0, Long.MAX_VALUE);
+    batchesInFlight = c.intValue("batchesInFlight", DEFAULT_BATCHES_IN_FLIGHT, 1, 16);
   }
 
   public JsonObject toJson() {
@@ -83,6 +90,6 @@ public final class DistributorOptions {
       .put("batchSize", batchSize).put("blockMs", blockMs).put("claimIdleMs", claimIdleMs)
       .put("claimIntervalMs", claimIntervalMs).put("retryDelayMs", retryDelayMs)
       .put("commandTimeoutMs", commandTimeoutMs).put("postgres", postgres).put("redis", redis)
-      .put("consumer", consumer).put("maxDeliveries", maxDeliveries);
+      .put("consumer", consumer).put("maxDeliveries", maxDeliveries).put("batchesInFlight", batchesInFlight);
   }
 }

@@ -29,8 +29,10 @@ import java.util.Map;
 
 /**
  * The distributor service (daemon): consumes the trade streams with a consumer group and persists
- * trades into PostgreSQL with one bulk {@code UNNEST} insert per batch ({@code ON CONFLICT DO
- * NOTHING}, so redelivery is harmless), acknowledging entries only after the insert committed.
+ * trades into PostgreSQL with one bulk {@code UNNEST} insert per batch, acknowledging entries only
+ * after the insert committed. Idempotent by trade id: a plain insert is tried first and a batch that
+ * meets a stored row (23505) is inserted again with {@code ON CONFLICT DO NOTHING}, so redelivery
+ * is harmless (see {@link #INSERT_NEW_TRADES}).
  *
  * <p>Poison isolation: an entry that can never be persisted is dead-lettered ONCE
  * ({@link DeadLetters}) and acknowledged with its batch, so it never blocks the group. Most are
@@ -46,19 +48,39 @@ import java.util.Map;
  * <p>After each batch it appends one notification per instrument to {@link Streams#persisted} for
  * the analyzer. Every Redis and PostgreSQL call goes through the resources' resilient API; the
  * consumer's reads use a connection of their own. Several instances (threads or processes) share
- * the work, each under a stable consumer name ({@code <consumer>-<n>}), so a restart resumes its own
- * pending entries; stale pending entries of a crashed instance are claimed. Deployed by the
+ * the work; each runs {@code batchesInFlight} consumers, each under a stable consumer name
+ * ({@code <consumer>-<n>}), so a restart resumes its own pending entries; stale pending entries of a
+ * crashed instance are claimed. Deployed by the
  * supervisor; runs on its verticle context.
  */
 public class DistributorService extends ServiceVerticle {
 
-  static final String INSERT_TRADES = """
+  /** The rows of a batch, in the table's types; shared by both insert statements. */
+  private static final String SELECT_BATCH = """
     INSERT INTO trades (exchange, instrument, trade_id, trade_seq, price, amount, direction, ts)
     SELECT u.ex, u.ins, u.id, u.seq, u.px::numeric, u.qty::numeric, u.side,
            TIMESTAMPTZ 'epoch' + u.ts * INTERVAL '1 millisecond'
     FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[])
-         AS u(ex, ins, id, seq, px, qty, side, ts)
-    ON CONFLICT (exchange, instrument, trade_id) DO NOTHING""";
+         AS u(ex, ins, id, seq, px, qty, side, ts)""";
+
+  /**
+   * The idempotent insert: rows already stored (a redelivered entry, a batch retried after its
+   * commit's reply was lost, the same trade twice in the stream) are skipped by trade id.
+   */
+  static final String INSERT_TRADES = SELECT_BATCH + "\nON CONFLICT (exchange, instrument, trade_id) DO NOTHING";
+
+  /**
+   * The fast path, tried first: a plain insert. {@code ON CONFLICT} makes PostgreSQL probe the
+   * primary key and insert speculatively for every row, which measured about 3 µs of server CPU per
+   * row (11.2 against 7.9, a third of the statement's cost) although almost every batch is new.
+   * A batch holding any stored row fails as a whole with 23505 (unique_violation), inserting
+   * nothing, and is then inserted with {@link #INSERT_TRADES}: the result is the same rows, by
+   * trade id, as always using the idempotent statement.
+   */
+  static final String INSERT_NEW_TRADES = SELECT_BATCH;
+
+  /** SQLSTATE unique_violation: the fast path met a row already stored. */
+  static final String UNIQUE_VIOLATION = "23505";
 
   private static final Logger LOG = LoggerFactory.getLogger(DistributorService.class);
 
@@ -74,9 +96,10 @@ public class DistributorService extends ServiceVerticle {
   static final long PERSISTED_CAP = 100_000;
   static final long PERSISTED_TRIM_INTERVAL_MS = 5_000;
 
-  private GroupConsumer consumer;
+  /** One consumer per batch in flight ({@code batchesInFlight}), all on this verticle's context. */
+  private final List<GroupConsumer> consumers = new ArrayList<>();
+  private final List<String> consumerNames = new ArrayList<>();
   private StreamTrimmer trimmer;
-  private String consumerName;
   private Counter persisted;
   private Counter deadLettered;
 
@@ -95,32 +118,45 @@ public class DistributorService extends ServiceVerticle {
     persisted = KitMetrics.of(vertx).registry().counter("tradekit.distributor.trades.persisted", "service", service().name());
     deadLettered = KitMetrics.of(vertx).registry().counter("tradekit.distributor.entries.deadlettered", "service", service().name());
     List<String> streams = options.instruments.stream().map(i -> Streams.key(options.exchange, Streams.TRADES, i)).toList();
-    consumerName = GroupConsumer.claimConsumerName(vertx, options.consumer != null ? options.consumer : service().name());
-    GroupConsumer.Settings settings = new GroupConsumer.Settings(options.group, consumerName, streams, options.batchSize,
-      options.blockMs, options.claimIdleMs, options.claimIntervalMs, options.retryDelayMs, options.commandTimeoutMs,
-      options.maxDeliveries);
-    consumer = new GroupConsumer(vertx, redis, settings, this::persist, this::overDeliveryLimit);
+    // Several batches in flight per instance: each is read, inserted, notified and acknowledged by
+    // a consumer of its own (own stable name, own connection, own pending entries), so one batch's
+    // insert overlaps the next one's read and parse, and every guarantee of GroupConsumer holds per
+    // batch unchanged: an entry is acknowledged only after ITS batch committed.
+    for (int lane = 0; lane < options.batchesInFlight; lane++) {
+      String name = GroupConsumer.claimConsumerName(vertx, options.consumer != null ? options.consumer : service().name());
+      consumerNames.add(name);
+      GroupConsumer.Settings settings = new GroupConsumer.Settings(options.group, name, streams, options.batchSize,
+        options.blockMs, options.claimIdleMs, options.claimIntervalMs, options.retryDelayMs, options.commandTimeoutMs,
+        options.maxDeliveries);
+      consumers.add(new GroupConsumer(vertx, redis, settings, this::persist, this::overDeliveryLimit));
+    }
     trimmer = new StreamTrimmer(vertx, redis);
     // The persisted-notification stream this service writes: trimmed below what the analyzer's group
     // acknowledged; past PERSISTED_CAP entries (analyzer behind or down) that is an alert, not a
     // deletion. Without any group (no analyzer deployed) nobody reads it: capped at PERSISTED_CAP.
     trimmer.start(PERSISTED_TRIM_INTERVAL_MS,
       () -> List.of(new StreamTrimmer.Target(Streams.persisted(options.exchange), PERSISTED_CAP, true)));
-    return consumer.start().onFailure(err -> releaseName());
+    List<GroupConsumer> started = new ArrayList<>();
+    Future<Void> chain = Future.succeededFuture();
+    for (GroupConsumer consumer : consumers) {
+      chain = chain.compose(v -> consumer.start().onSuccess(x -> started.add(consumer)));
+    }
+    // A failed start is not followed by stop(): the consumers already running are stopped here
+    // (a consumer whose own start failed has no loop to stop).
+    return chain.recover(err -> Future.all(started.stream().map(GroupConsumer::stop).toList())
+      .transform(ar -> Future.<Void>failedFuture(err))).onFailure(err -> releaseNames());
   }
 
   @Override
   public Future<?> stop() {
     Future<Void> trimming = trimmer == null ? Future.succeededFuture() : trimmer.stop();
-    Future<Void> stopped = trimming.compose(v -> consumer == null ? Future.succeededFuture() : consumer.stop());
-    return stopped.onComplete(ar -> releaseName());
+    Future<Void> stopped = trimming.compose(v -> Future.all(consumers.stream().map(GroupConsumer::stop).toList()).mapEmpty());
+    return stopped.onComplete(ar -> releaseNames());
   }
 
-  private void releaseName() {
-    if (consumerName != null) {
-      GroupConsumer.releaseConsumerName(vertx, consumerName);
-      consumerName = null;
-    }
+  private void releaseNames() {
+    consumerNames.forEach(name -> GroupConsumer.releaseConsumerName(vertx, name));
+    consumerNames.clear();
   }
 
   private Future<Void> persist(List<StreamEntry> entries) {
@@ -211,13 +247,21 @@ public class DistributorService extends ServiceVerticle {
   }
 
   private Future<Void> insert(List<Parsed> batch) {
-    List<TradeRecord> trades = batch.stream().map(Parsed::trade).toList();
-    // ON CONFLICT DO NOTHING makes the insert idempotent: safe to retry even when lost in flight.
-    return pg.query(INSERT_TRADES, tupleOf(trades), true)
+    Tuple params = tupleOf(batch.stream().map(Parsed::trade).toList());
+    // Both statements are idempotent (the fast path inserts all of the batch or nothing; a retry
+    // after its commit meets 23505 and falls back), so a statement lost in flight may be re-run.
+    return pg.query(INSERT_NEW_TRADES, params, true)
+      .recover(err -> isUniqueViolation(err) ? pg.query(INSERT_TRADES, params, true) : Future.failedFuture(err))
       .map(rows -> {
         persisted.increment(rows.rowCount());
         return null;
       });
+  }
+
+  /** The fast path failed only because some row is stored already: not a data error. */
+  static boolean isUniqueViolation(Throwable failure) {
+    PgException pg = DeadLetters.pgException(failure);
+    return pg != null && UNIQUE_VIOLATION.equals(pg.getSqlState());
   }
 
   /** One array parameter per column: the whole batch is one statement, whatever its size. */

@@ -7,19 +7,20 @@ import io.tradekit.feed.FeedMessage;
 import io.tradekit.feed.FeedOptions;
 import io.tradekit.feed.MemoryBudget;
 import io.tradekit.feed.Trade;
+import io.tradekit.feed.TradeBatch;
 import io.tradekit.health.KitMetrics;
 import io.tradekit.redis.RedisResource;
 import io.tradekit.redis.StreamTrimmer;
 import io.tradekit.supervisor.ServiceVerticle;
 import io.tradekit.verticles.md.Streams;
-import io.tradekit.verticles.md.TradeRecord;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -48,6 +49,10 @@ import java.util.Map;
  */
 public class ReceiverService extends ServiceVerticle {
 
+  private static final Logger LOG = LoggerFactory.getLogger(ReceiverService.class);
+  /** Malformed trades are counted each time; their first reason is logged at most this often. */
+  private static final long MALFORMED_LOG_INTERVAL_MS = 10_000;
+
   private ReceiverOptions options;
   private FeedClient feed;
   private StreamWriter writer;
@@ -59,6 +64,7 @@ public class ReceiverService extends ServiceVerticle {
   private Counter shedTrades;
   private Counter gapTrades;
   private StreamTrimmer trimmer;
+  private long lastMalformedLogMs = Long.MIN_VALUE / 2;
 
   /** Checks the whole config block up front, during the supervisor's config validation. */
   @Override
@@ -150,82 +156,93 @@ public class ReceiverService extends ServiceVerticle {
   /** A message the feed shed (budget full, or its queue's capacity): counted, and remembered for the gap it leaves. */
   private void shed(FeedMessage message) {
     shedMessages.increment();
-    if (!"trades".equals(message.kind()) || !(message.data() instanceof JsonArray trades) || gaps == null) {
+    if (!(message.data() instanceof TradeBatch batch) || gaps == null) {
       return;
     }
-    shedTrades.increment(trades.size());
-    Map<String, long[]> ranges = new HashMap<>(2);
-    for (Object item : trades) {
-      if (item instanceof JsonObject t && t.getValue("trade_seq") instanceof Long seq
-          && t.getValue("instrument_name") instanceof String instrument) {
-        long[] range = ranges.computeIfAbsent(instrument, k -> new long[] {seq, seq});
-        range[0] = Math.min(range[0], seq);
-        range[1] = Math.max(range[1], seq);
+    shedTrades.increment(batch.size());
+    // A notification holds one instrument's trades in order: one range per run of an instrument.
+    String instrument = null;
+    long min = 0;
+    long max = 0;
+    for (Trade t : batch.trades()) {
+      if (!t.instrument().equals(instrument)) {
+        if (instrument != null) {
+          gaps.shed(instrument, min, max);
+        }
+        instrument = t.instrument();
+        min = t.tradeSeq();
+        max = t.tradeSeq();
       }
+      min = Math.min(min, t.tradeSeq());
+      max = Math.max(max, t.tradeSeq());
     }
-    ranges.forEach((instrument, range) -> gaps.shed(instrument, range[0], range[1]));
+    if (instrument != null) {
+      gaps.shed(instrument, min, max);
+    }
   }
 
   /**
    * Converts each message into writer entries. The message's budget reservation (the feed's
-   * estimate) is split among its entries and released as Redis acknowledges them; a message that
+   * estimate) goes with its entries and is released as Redis acknowledges them; a message that
    * yields no entry releases it at once. Never waits: the writer accepts everything.
    */
   private Future<Void> write(List<FeedMessage> batch) {
     long now = System.currentTimeMillis();
-    List<Entry> entries = new ArrayList<>();
     for (FeedMessage message : batch) {
-      entries.clear();
+      long reserved = MemoryBudget.estimateBytes(message);
+      if (message.data() instanceof TradeBatch trades) {
+        trades(message, trades, reserved, now);
+        continue;
+      }
+      Entry entry = null;
       try {
         switch (message.kind()) {
-          case "trades" -> trades(message, now, entries);
-          case "ticker" -> entries.add(new Entry(Streams.key(options.exchange, Streams.TICKER, message.instrument()),
-            tickerFields((JsonObject) message.data()), -1, null, -1));
-          case "book" -> entries.add(new Entry(Streams.key(options.exchange, Streams.BOOK, message.instrument()),
-            bookFields((JsonObject) message.data()), -1, null, -1));
+          case "ticker" -> entry = new Entry(Streams.key(options.exchange, Streams.TICKER, message.instrument()),
+            tickerFields((JsonObject) message.data()));
+          case "book" -> entry = new Entry(Streams.key(options.exchange, Streams.BOOK, message.instrument()),
+            bookFields((JsonObject) message.data()));
           default -> skipped.increment();
         }
       } catch (RuntimeException unexpectedShape) {
         skipped.increment();
       }
-      long reserved = MemoryBudget.estimateBytes(message);
-      if (entries.isEmpty()) {
+      if (entry == null) {
         budget.release(reserved);
-        continue;
-      }
-      long share = reserved / entries.size();
-      for (int i = 0; i < entries.size(); i++) {
-        Entry e = entries.get(i);
-        long bytes = i == 0 ? reserved - share * (entries.size() - 1) : share;
-        writer.append(e.stream, e.fields, e.exchangeTsMs, bytes, e.instrument, e.seq);
+      } else {
+        writer.append(entry.stream, entry.fields, reserved);
       }
     }
     return Future.succeededFuture();
   }
 
-  /** One writer entry in the making. */
-  private record Entry(String stream, List<String> fields, long exchangeTsMs, String instrument, long seq) {
+  /** One non-trade writer entry in the making. */
+  private record Entry(String stream, List<String> fields) {
   }
 
-  private void trades(FeedMessage message, long now, List<Entry> entries) {
-    if (!(message.data() instanceof JsonArray trades)) {
-      skipped.increment();
-      return;
-    }
-    for (Object item : trades) {
-      try {
-        Trade t = Trade.fromJson((JsonObject) item);
-        TradeRecord record = new TradeRecord(options.exchange, t.instrument(), t.tradeId(), t.tradeSeq(), t.price(),
-          t.amount(), t.direction(), t.timestampMs());
-        GapTracker.Gap gap = gaps.trade(t.instrument(), t.tradeSeq(), message.receivedNanos());
-        if (gap != null) {
-          entries.add(gapEntry(gap, now));
-        }
-        entries.add(new Entry(Streams.key(options.exchange, Streams.TRADES, t.instrument()), record.toFields(now),
-          t.timestampMs(), t.instrument(), t.tradeSeq()));
-      } catch (RuntimeException malformed) {
-        skipped.increment();
+  /**
+   * Each trade goes to the writer with {@link MemoryBudget#BYTES_PER_TRADE} of the reservation, the
+   * first one also with the message's overhead; a gap a trade reveals is written before it.
+   */
+  private void trades(FeedMessage message, TradeBatch batch, long reserved, long now) {
+    if (batch.malformed() > 0) {
+      skipped.increment(batch.malformed());
+      if (now - lastMalformedLogMs >= MALFORMED_LOG_INTERVAL_MS) {
+        lastMalformedLogMs = now;
+        LOG.warn("event=receiver.malformed_trades channel={} dropped={} first=\"{}\"", message.channel(), batch.malformed(),
+          batch.firstError());
       }
+    }
+    long overhead = reserved - batch.size() * MemoryBudget.BYTES_PER_TRADE;
+    for (Trade t : batch.trades()) {
+      GapTracker.Gap gap = gaps.trade(t.instrument(), t.tradeSeq(), message.receivedNanos());
+      if (gap != null) {
+        writeGap(gap, now, 0);
+      }
+      writer.appendTrade(t, now, MemoryBudget.BYTES_PER_TRADE + overhead);
+      overhead = 0;
+    }
+    if (overhead > 0) {
+      budget.release(overhead);
     }
   }
 
@@ -234,12 +251,12 @@ public class ReceiverService extends ServiceVerticle {
     KitMetrics.of(vertx).registry().counter("tradekit.receiver.gaps", "service", service().name(), "reason", gap.reason()).increment();
     List<String> fields = List.of("ex", options.exchange, "in", gap.instrument(), "from", Long.toString(gap.from()),
       "to", Long.toString(gap.to()), "reason", gap.reason(), "at", Long.toString(nowMs));
-    return new Entry(gapStream, fields, -1, null, -1);
+    return new Entry(gapStream, fields);
   }
 
   private void writeGap(GapTracker.Gap gap, long nowMs, long bytes) {
     Entry e = gapEntry(gap, nowMs);
-    writer.append(e.stream, e.fields, -1, bytes, null, -1);
+    writer.append(e.stream, e.fields, bytes);
   }
 
   private static List<String> tickerFields(JsonObject t) {

@@ -3,6 +3,7 @@ package io.tradekit.verticles.receiver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.tradekit.feed.MemoryBudget;
+import io.tradekit.feed.Trade;
 import io.tradekit.health.KitMetrics;
 import io.tradekit.redis.CommandResult;
 import io.tradekit.redis.GroupConsumer;
@@ -45,16 +46,16 @@ final class StreamWriter {
   private static final Logger LOG = LoggerFactory.getLogger(StreamWriter.class);
 
   /**
-   * One accepted entry.
+   * One accepted entry: a trade (encoded by the {@link XaddEncoder} when its batch is sent, so a
+   * buffered trade holds only its {@link Trade}), or another entry's stream and fields.
    *
-   * @param exchangeTsMs the exchange's send timestamp of a trade, or -1
+   * @param trade the trade, or null for other entries
+   * @param stream with {@code fields}: a non-trade entry, else null
+   * @param receivedAtMs a trade's {@code rcv} field (the same on every retry)
    * @param bytes its share of the memory budget
-   * @param instrument the trade's instrument, or null for other entries
-   * @param seq the trade's trade_seq, or -1
    * @param admission the order it was accepted in
    */
-  private record Pending(String stream, List<String> fields, long exchangeTsMs, long bytes, String instrument, long seq,
-                         long admission) {
+  private record Pending(Trade trade, String stream, List<String> fields, long receivedAtMs, long bytes, long admission) {
   }
 
   private final Vertx vertx;
@@ -62,6 +63,7 @@ final class StreamWriter {
   private final ReceiverOptions options;
   private final MemoryBudget budget;
   private final LastSeqPublisher lastSeq;
+  private final XaddEncoder encoder;
   private final Deque<Pending> buffer = new ArrayDeque<>();
   /** Lowest admission number of each batch in flight (in flush order, completion in any order). */
   private final List<Long> inFlightFirst = new ArrayList<>();
@@ -82,6 +84,7 @@ final class StreamWriter {
     this.options = options;
     this.budget = budget;
     this.lastSeq = new LastSeqPublisher(redis, options.exchange);
+    this.encoder = new XaddEncoder(options.exchange);
     this.retryDelays = Backoff.fullJitter(options.retryMinMs, options.retryMaxMs, 0).newSequence();
     this.written = KitMetrics.of(vertx).registry().counter("tradekit.receiver.entries.written", "service", service);
     this.failedBatches = KitMetrics.of(vertx).registry().counter("tradekit.receiver.batches.failed", "service", service);
@@ -93,20 +96,24 @@ final class StreamWriter {
     KitMetrics.of(vertx).gauge("tradekit.receiver.buffer.size", buffer::size, "service", service);
   }
 
-  /** Accepts a non-trade entry holding {@code bytes} of the budget. */
+  /** Accepts a non-trade entry holding {@code bytes} of the budget (never refused, retried until acknowledged). */
   void append(String stream, List<String> fields, long bytes) {
-    append(stream, fields, -1, bytes, null, -1);
+    add(new Pending(null, stream, fields, 0, bytes, ++admitted));
   }
 
   /**
-   * Accepts an entry (never refused): it will be written, retried until Redis acknowledges it.
+   * Accepts a trade (never refused): its XADD will be written, retried until Redis acknowledges it;
+   * then its latency is recorded and its trade_seq reaches {@code lastseq}.
    *
-   * @param exchangeTsMs the exchange's timestamp of a trade (latency metric), or -1
+   * @param receivedAtMs the {@code rcv} field (epoch ms)
    * @param bytes the entry's share of the memory budget, released when acknowledged
-   * @param instrument with {@code seq}: the trade this entry stores, for {@code lastseq}; null otherwise
    */
-  void append(String stream, List<String> fields, long exchangeTsMs, long bytes, String instrument, long seq) {
-    buffer.addLast(new Pending(stream, fields, exchangeTsMs, bytes, instrument, seq, ++admitted));
+  void appendTrade(Trade trade, long receivedAtMs, long bytes) {
+    add(new Pending(trade, null, null, receivedAtMs, bytes, ++admitted));
+  }
+
+  private void add(Pending pending) {
+    buffer.addLast(pending);
     if (buffer.size() >= options.batchSize) {
       flush();
     } else if (lingerTimer < 0) {
@@ -132,8 +139,8 @@ final class StreamWriter {
       inFlightFirst.add(first);
       List<Request> requests = new ArrayList<>(batch.size());
       for (Pending p : batch) {
-        // maxLen 0: no blind MAXLEN trim; the receiver's trimmer trims below what every group consumed.
-        requests.add(GroupConsumer.xadd(p.stream(), 0, p.fields()));
+        // No MAXLEN: no blind trim; the receiver's trimmer trims below what every group consumed.
+        requests.add(p.trade() != null ? encoder.trade(p.trade(), p.receivedAtMs()) : GroupConsumer.xadd(p.stream(), 0, p.fields()));
       }
       redis.pipeline(requests, false).onComplete(ar -> {
         inFlightFirst.remove(first);
@@ -183,8 +190,8 @@ final class StreamWriter {
       CommandResult r = i < results.size() ? results.get(i) : null;
       if (r != null && r.succeeded()) {
         ok++;
-        if (p.exchangeTsMs() > 0) {
-          endToEnd.record(Math.max(0, nowMs - p.exchangeTsMs()), TimeUnit.MILLISECONDS);
+        if (p.trade() != null) {
+          endToEnd.record(Math.max(0, nowMs - p.trade().timestampMs()), TimeUnit.MILLISECONDS);
         }
       } else if (r != null && ErrorClassifier.isRedisErrorReply(r.error())
           && ErrorClassifier.classify(r.error()) == ErrorClass.PERMANENT) {
@@ -195,8 +202,8 @@ final class StreamWriter {
         continue;
       }
       budget.release(p.bytes());
-      if (p.instrument() != null) {
-        lastSeq.stored(p.admission(), p.instrument(), p.seq());
+      if (p.trade() != null) {
+        lastSeq.stored(p.admission(), p.trade().instrument(), p.trade().tradeSeq());
       }
     }
     written.increment(ok);

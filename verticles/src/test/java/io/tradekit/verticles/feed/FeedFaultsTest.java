@@ -4,6 +4,7 @@ import io.tradekit.feed.FeedClosedException;
 import io.tradekit.feed.FeedMessage;
 import io.tradekit.feed.FeedOptions;
 import io.tradekit.feed.Trade;
+import io.tradekit.feed.TradeBatch;
 import io.tradekit.verticles.exchange.Fault;
 import io.tradekit.verticles.exchange.SimulatedExchangeOptions;
 import io.vertx.core.Future;
@@ -256,9 +257,8 @@ class FeedFaultsTest {
     flowing(vertx).compose(h -> {
       ctx.verify(() -> {
         FeedMessage message = h.received.stream().filter(m -> m.channel().equals(TRADES)).findFirst().orElseThrow();
-        Object first = ((JsonArray) message.data()).getValue(0);
-        assertThat(((JsonObject) first).getValue("price")).isInstanceOf(BigDecimal.class);
-        Trade trade = Trade.fromJson((JsonObject) first);
+        Trade trade = ((TradeBatch) message.data()).trades().get(0);
+        assertThat(new BigDecimal(trade.priceText())).isEqualByComparingTo(trade.price());
         assertThat(trade.price().remainder(new BigDecimal("0.5"))).isEqualByComparingTo(BigDecimal.ZERO);
         assertThat(trade.tradeSeq()).isPositive();
       });
