@@ -81,7 +81,7 @@ public final class FeedClient {
       options.getConnectTimeoutMs(), options.getRequestTimeoutMs(), options.getMaxMessageBytes(), policy,
       options.getRateLimitCooldownMs(), clockMs));
     // The gauges read fields, not the parts, so they can be registered before the parts exist.
-    this.metrics = new FeedMetrics(options.getName(), () -> connected, () -> queue == null ? 0 : queue.size(), () -> invalidBooks());
+    this.metrics = new FeedMetrics(io.tradekit.health.KitMetrics.of(vertx), options.getName(), () -> connected, () -> queue == null ? 0 : queue.size(), () -> invalidBooks());
     this.subscriptions = new Subscriptions(vertx, options, metrics, transport, policy, message -> queue.offer(message),
       this::channelData);
     this.liveness = new Liveness(vertx, options, metrics, transport, subscriptions::resubscribe);

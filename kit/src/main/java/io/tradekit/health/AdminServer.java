@@ -11,8 +11,10 @@ import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 /**
  * The admin HTTP server: {@code GET /health/live} (200 while the process serves requests),
  * {@code GET /health/ready} (200 only when every registered readiness procedure is UP, else 503,
- * with a JSON body listing each procedure) and {@code GET /metrics} (Prometheus text from
- * {@link KitMetrics}).
+ * with a JSON body listing each procedure) and {@code GET /metrics} (Prometheus text of this Vert.x
+ * instance's {@link KitMetrics}: the kit's meters, and Vert.x's own when Vert.x was created with
+ * them). The scrape runs on the admin server's event loop; it walks every meter, so its cost grows
+ * with the number of series, not with traffic.
  *
  * <p>Started and closed by the supervisor: started first (so readiness is observable as DOWN during
  * start-up) and closed last, after services, resources and dev services, so a load balancer sees
@@ -23,6 +25,7 @@ public final class AdminServer {
   private final Vertx vertx;
   private final AdminOptions options;
   private final HealthChecks readiness;
+  private final KitMetrics metrics;
   private HttpServer server;
 
   /**
@@ -33,6 +36,7 @@ public final class AdminServer {
     this.vertx = vertx;
     this.options = options;
     this.readiness = readiness;
+    this.metrics = KitMetrics.of(vertx);
   }
 
   /** @return the bound port (useful with {@code admin.port} 0) */
@@ -43,7 +47,7 @@ public final class AdminServer {
     router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(readiness));
     router.get("/metrics").handler(rc -> rc.response()
       .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
-      .end(KitMetrics.scrape()));
+      .end(metrics.scrape()));
     server = vertx.createHttpServer().requestHandler(router);
     return server.listen(options.getPort(), options.getHost())
       .recover(err -> Future.failedFuture(new IllegalStateException("admin server cannot listen on "

@@ -66,6 +66,9 @@ public final class PgResourceFactory implements ResourceFactory {
     }
     try {
       pool = new PoolOptions(poolJson);
+      if (!poolJson.containsKey("name")) {
+        pool.setName(name); // Vert.x's pool metrics label (pool_name); unshared pools use the name for nothing else
+      }
     } catch (RuntimeException e) {
       throw new ConfigException(block.path("pool"), "not valid PoolOptions: " + e.getMessage());
     }

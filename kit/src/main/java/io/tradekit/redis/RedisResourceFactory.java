@@ -34,7 +34,11 @@ public final class RedisResourceFactory implements ResourceFactory {
     long commandTimeoutMs = block.millis("commandTimeoutMs", DEFAULT_COMMAND_TIMEOUT_MS, 1);
     OptionKeys.rejectUnknown(block.rawObject("options"), block.path("options"), RedisOptions.class, Set.of());
     try {
-      return new RedisResource(vertx, name, new RedisOptions(block.rawObject("options")), resilience, commandTimeoutMs);
+      RedisOptions options = new RedisOptions(block.rawObject("options"));
+      if (!block.rawObject("options").containsKey("poolName")) {
+        options.setPoolName(name); // Vert.x's pool metrics label; its default is a random UUID per client
+      }
+      return new RedisResource(vertx, name, options, resilience, commandTimeoutMs);
     } catch (RuntimeException e) {
       throw new ConfigException(block.path("options"), "not valid RedisOptions: " + e.getMessage());
     }

@@ -232,7 +232,7 @@ public final class StreamTrimmer {
 
   private void alert(String stream, boolean over, long length, long capLength) {
     if (gauged.add(stream)) {
-      KitMetrics.gauge("tradekit.stream.over_cap", () -> overCap.containsKey(stream) ? 1 : 0, "stream", stream);
+      KitMetrics.of(vertx).gauge("tradekit.stream.over_cap", () -> overCap.containsKey(stream) ? 1 : 0, "stream", stream);
     }
     if (over) {
       if (overCap.put(stream, length) == null) {

@@ -40,7 +40,7 @@ public final class Resilience {
   private final LongSupplier clockMs;
   private final Backoff backoff;
   private final DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
-  private final MeterRegistry registry = KitMetrics.registry();
+  private final MeterRegistry registry;
   private final Counter retries;
   private final Timer latency;
 
@@ -64,9 +64,11 @@ public final class Resilience {
       .setTimeout(options.getCallTimeoutMs() > 0 ? options.getCallTimeoutMs() : -1)
       .setMaxRetries(0).setNotificationAddress(null));
     breaker.failurePolicy(future -> future.failed() && countsTowardBreaker(future.cause()));
+    KitMetrics metrics = KitMetrics.of(vertx);
+    this.registry = metrics.registry();
     this.retries = registry.counter("tradekit.client.retries", "client", name);
     this.latency = Timer.builder("tradekit.client.latency").tag("client", name).register(registry);
-    KitMetrics.gauge("tradekit.client.breaker.open", () -> breaker.state() == CircuitBreakerState.CLOSED ? 0
+    metrics.gauge("tradekit.client.breaker.open", () -> breaker.state() == CircuitBreakerState.CLOSED ? 0
       : breaker.state() == CircuitBreakerState.HALF_OPEN ? 0.5 : 1, "client", name);
   }
 

@@ -1,10 +1,17 @@
 package io.tradekit.supervisor;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tradekit.health.KitMetrics;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Launcher;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.metrics.MetricsOptions;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.backends.BackendRegistries;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,6 +32,12 @@ import java.util.List;
  *       {@code run service:janitor}; every other launcher command works as usual.</li>
  * </ul>
  *
+ * <p>In both modes Vert.x runs with its Micrometer metrics on a Prometheus registry that is also the
+ * kit's ({@link KitMetrics}), so the admin server's {@code /metrics} shows Vert.x's HTTP, pool,
+ * client and event-bus meters beside the kit's; in {@code run} mode, metrics options given with
+ * {@code -options} that already enable metrics are kept as they are (the kit then serves its own
+ * registry).
+ *
  * <p>In both modes SIGTERM/SIGINT run the supervisor's ordered shutdown, and the process exits with
  * the {@link ExitCodes}: 0 clean, 1 failure, 2 configuration error (one line on stderr).
  */
@@ -32,6 +45,9 @@ public class TradeKitLauncher extends Launcher {
 
   /** Config file used when none is given. */
   public static final String DEFAULT_CONFIG = "conf/config.json";
+
+  /** Registry name of the Vert.x metrics this launcher enabled ({@code run} mode), or null. */
+  private String metricsRegistryName;
 
   public static void main(String[] args) {
     if (args.length == 0 || args[0].startsWith("-")) {
@@ -58,13 +74,34 @@ public class TradeKitLauncher extends Launcher {
         return;
       }
     }
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = KitMetrics.createVertx(new VertxOptions());
     ProcessMode.install(vertx);
     vertx.deployVerticle(SupervisorVerticle.fromFile(configPath)).onFailure(ProcessMode::deployFailed);
   }
 
+  /**
+   * Enables Vert.x Micrometer metrics with a Prometheus backend unless {@code -options} enabled
+   * metrics already. The launcher creates Vert.x with the metrics factory it finds on the class path
+   * (vertx-micrometer-metrics), which builds its registry from these options.
+   */
+  @Override
+  public void beforeStartingVertx(VertxOptions options) {
+    MetricsOptions given = options.getMetricsOptions();
+    if (given == null || !given.isEnabled()) {
+      MicrometerMetricsOptions metrics = KitMetrics.metricsOptions();
+      metricsRegistryName = metrics.getRegistryName();
+      options.setMetricsOptions(metrics);
+    }
+  }
+
   @Override
   public void afterStartingVertx(Vertx vertx) {
+    if (metricsRegistryName != null) {
+      MeterRegistry registry = BackendRegistries.getNow(metricsRegistryName);
+      if (registry instanceof PrometheusMeterRegistry prometheus) {
+        KitMetrics.attach(vertx, prometheus);
+      }
+    }
     ProcessMode.install(vertx);
   }
 

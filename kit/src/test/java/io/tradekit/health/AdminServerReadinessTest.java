@@ -123,7 +123,7 @@ class AdminServerReadinessTest {
 
   @Test
   void metricsReturnsPrometheusText(Vertx vertx, VertxTestContext ctx) {
-    KitMetrics.registry().counter("kittest_admin_probe", "component", "test").increment();
+    KitMetrics.of(vertx).registry().counter("kittest_admin_probe", "component", "test").increment();
     WebClient client = WebClient.create(vertx);
     TradeKit.start(vertx, config()).compose(kit -> get(client, kit, "/metrics").compose(response -> {
       ctx.verify(() -> {

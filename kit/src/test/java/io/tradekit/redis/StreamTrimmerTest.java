@@ -84,8 +84,8 @@ class StreamTrimmerTest {
     });
   }
 
-  private static double overCapGauge(String stream) {
-    Gauge gauge = KitMetrics.registry().find("tradekit.stream.over_cap").tag("stream", stream).gauge();
+  private static double overCapGauge(Vertx vertx, String stream) {
+    Gauge gauge = KitMetrics.of(vertx).registry().find("tradekit.stream.over_cap").tag("stream", stream).gauge();
     return gauge == null ? Double.NaN : gauge.value();
   }
 
@@ -143,7 +143,7 @@ class StreamTrimmerTest {
           assertThat(outcome.removed()).isZero();
           assertThat(left).as("nobody has consumed it: nothing trimmed, not even by age").isEqualTo(added);
           assertThat(trimmer.overCap()).containsEntry(stream, 5L);
-          assertThat(overCapGauge(stream)).isEqualTo(1.0);
+          assertThat(overCapGauge(vertx, stream)).isEqualTo(1.0);
         });
         return null;
       }));
@@ -162,7 +162,7 @@ class StreamTrimmerTest {
           ctx.verify(() -> {
             assertThat(left).as("over the cap, but nothing acknowledged: nothing deleted").isEqualTo(added);
             assertThat(trimmer.overCap()).containsEntry(stream, 10L);
-            assertThat(overCapGauge(stream)).isEqualTo(1.0);
+            assertThat(overCapGauge(vertx, stream)).isEqualTo(1.0);
           });
           return null;
         }))
@@ -173,7 +173,7 @@ class StreamTrimmerTest {
         })
         .compose(v -> trimmer.stop())
         .map(v -> {
-          ctx.verify(() -> assertThat(overCapGauge(stream)).as("alert cleared once caught up").isEqualTo(0.0));
+          ctx.verify(() -> assertThat(overCapGauge(vertx, stream)).as("alert cleared once caught up").isEqualTo(0.0));
           return null;
         });
     })).onComplete(ctx.succeedingThenComplete());

@@ -32,17 +32,19 @@ public final class FeedMetrics {
   public final Counter malformed;
   public final Counter unsolicitedErrors;
   public final Timer heartbeatReply;
-  private final MeterRegistry registry = KitMetrics.registry();
+  private final MeterRegistry registry;
   private final String feed;
   /** Per-channel message counters (bounded by the configured channels); the feed's context only. */
   private final Map<String, Counter> messages = new HashMap<>();
 
   /**
+   * @param metrics the feed's Vert.x instance's metrics
    * @param connected whether the feed is subscribed (read from the scraping thread)
    * @param queueDepth messages waiting for the consumer
    * @param invalidBooks books waiting for a snapshot (read from the scraping thread)
    */
-  public FeedMetrics(String feed, Supplier<Boolean> connected, IntSupplier queueDepth, IntSupplier invalidBooks) {
+  public FeedMetrics(KitMetrics metrics, String feed, Supplier<Boolean> connected, IntSupplier queueDepth, IntSupplier invalidBooks) {
+    this.registry = metrics.registry();
     this.feed = feed;
     connects = counter("tradekit.feed.connects");
     reconnects = counter("tradekit.feed.reconnects");
@@ -56,9 +58,9 @@ public final class FeedMetrics {
     malformed = counter("tradekit.feed.frames.malformed");
     unsolicitedErrors = counter("tradekit.feed.errors.unsolicited");
     heartbeatReply = Timer.builder("tradekit.feed.heartbeat.reply").tag("feed", feed).register(registry);
-    KitMetrics.gauge("tradekit.feed.connected", () -> connected.get() ? 1 : 0, "feed", feed);
-    KitMetrics.gauge("tradekit.feed.queue.depth", queueDepth::getAsInt, "feed", feed);
-    KitMetrics.gauge("tradekit.feed.books.invalid", invalidBooks::getAsInt, "feed", feed);
+    metrics.gauge("tradekit.feed.connected", () -> connected.get() ? 1 : 0, "feed", feed);
+    metrics.gauge("tradekit.feed.queue.depth", queueDepth::getAsInt, "feed", feed);
+    metrics.gauge("tradekit.feed.books.invalid", invalidBooks::getAsInt, "feed", feed);
   }
 
   private Counter counter(String name) {

@@ -115,8 +115,8 @@ public class DistributorService extends ServiceVerticle {
     pg = service().resource(options.postgres, PgResource.class);
     redis = service().resource(options.redis, RedisResource.class);
     deadLetters = new DeadLetters(redis);
-    persisted = KitMetrics.registry().counter("tradekit.distributor.trades.persisted", "service", service().name());
-    deadLettered = KitMetrics.registry().counter("tradekit.distributor.entries.deadlettered", "service", service().name());
+    persisted = KitMetrics.of(vertx).registry().counter("tradekit.distributor.trades.persisted", "service", service().name());
+    deadLettered = KitMetrics.of(vertx).registry().counter("tradekit.distributor.entries.deadlettered", "service", service().name());
     List<String> streams = options.instruments.stream().map(i -> Streams.key(options.exchange, Streams.TRADES, i)).toList();
     // Several batches in flight per instance: each is read, inserted, notified and acknowledged by
     // a consumer of its own (own stable name, own connection, own pending entries), so one batch's

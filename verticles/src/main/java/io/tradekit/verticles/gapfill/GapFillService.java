@@ -88,7 +88,7 @@ public class GapFillService extends ServiceVerticle {
     pg = service().resource(options.postgres, PgResource.class);
     redis = service().resource(options.redis, RedisResource.class);
     history = new TradeHistoryClient(vertx, service().resource(options.http, HttpResource.class), options);
-    filledTrades = KitMetrics.registry().counter("tradekit.gapfill.filled.trades", "exchange", options.exchange);
+    filledTrades = KitMetrics.of(vertx).registry().counter("tradekit.gapfill.filled.trades", "exchange", options.exchange);
     service().readinessCheck("gaps", p -> pg.query(COUNT_NOT_FILLED, Tuple.of(options.exchange), true)
       .onComplete(ar -> {
         // Data only: an open gap is work to do, not a reason to take the process out of service.
@@ -255,7 +255,7 @@ public class GapFillService extends ServiceVerticle {
   private Future<Void> close(Gap gap, String status, long filled, String error) {
     return pg.query(CLOSE_GAP, Tuple.of(options.exchange, gap.instrument(), gap.fromSeq(), status, (int) filled, error), true)
       .map(rows -> {
-        KitMetrics.registry().counter("tradekit.gapfill.gaps", "exchange", options.exchange, "status", status).increment();
+        KitMetrics.of(vertx).registry().counter("tradekit.gapfill.gaps", "exchange", options.exchange, "status", status).increment();
         if ("filled".equals(status)) {
           LOG.info("event=gapfill.filled gap=\"{}\" trades={}", gap, filled);
         } else {

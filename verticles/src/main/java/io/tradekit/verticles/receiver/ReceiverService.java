@@ -80,15 +80,15 @@ public class ReceiverService extends ServiceVerticle {
     RedisResource redis = service().resource(options.redis, RedisResource.class);
     String name = service().name();
     budget = new MemoryBudget(options.memoryBudgetBytes);
-    KitMetrics.gauge("tradekit.receiver.budget.used.bytes", budget::usedBytes, "service", name);
-    KitMetrics.gauge("tradekit.receiver.budget.peak.bytes", budget::peakBytes, "service", name);
-    KitMetrics.gauge("tradekit.receiver.budget.limit.bytes", budget::limitBytes, "service", name);
+    KitMetrics.of(vertx).gauge("tradekit.receiver.budget.used.bytes", budget::usedBytes, "service", name);
+    KitMetrics.of(vertx).gauge("tradekit.receiver.budget.peak.bytes", budget::peakBytes, "service", name);
+    KitMetrics.of(vertx).gauge("tradekit.receiver.budget.limit.bytes", budget::limitBytes, "service", name);
     writer = new StreamWriter(vertx, redis, options, budget, name);
     gapStream = Streams.gaps(options.exchange);
-    skipped = KitMetrics.registry().counter("tradekit.receiver.messages.skipped", "service", name);
-    shedMessages = KitMetrics.registry().counter("tradekit.receiver.shed.messages", "service", name);
-    shedTrades = KitMetrics.registry().counter("tradekit.receiver.shed.trades", "service", name);
-    gapTrades = KitMetrics.registry().counter("tradekit.feed.gap.trades", "exchange", options.exchange);
+    skipped = KitMetrics.of(vertx).registry().counter("tradekit.receiver.messages.skipped", "service", name);
+    shedMessages = KitMetrics.of(vertx).registry().counter("tradekit.receiver.shed.messages", "service", name);
+    shedTrades = KitMetrics.of(vertx).registry().counter("tradekit.receiver.shed.trades", "service", name);
+    gapTrades = KitMetrics.of(vertx).registry().counter("tradekit.feed.gap.trades", "exchange", options.exchange);
     feed = new FeedClient(vertx, feedOptions).handler(this::write).budget(budget, this::shed)
       .connectionHandler(up -> {
         if (!up) {
@@ -248,7 +248,7 @@ public class ReceiverService extends ServiceVerticle {
 
   private Entry gapEntry(GapTracker.Gap gap, long nowMs) {
     gapTrades.increment(gap.size());
-    KitMetrics.registry().counter("tradekit.receiver.gaps", "service", service().name(), "reason", gap.reason()).increment();
+    KitMetrics.of(vertx).registry().counter("tradekit.receiver.gaps", "service", service().name(), "reason", gap.reason()).increment();
     List<String> fields = List.of("ex", options.exchange, "in", gap.instrument(), "from", Long.toString(gap.from()),
       "to", Long.toString(gap.to()), "reason", gap.reason(), "at", Long.toString(nowMs));
     return new Entry(gapStream, fields);

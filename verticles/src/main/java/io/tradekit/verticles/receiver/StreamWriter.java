@@ -86,14 +86,14 @@ final class StreamWriter {
     this.lastSeq = new LastSeqPublisher(redis, options.exchange);
     this.encoder = new XaddEncoder(options.exchange);
     this.retryDelays = Backoff.fullJitter(options.retryMinMs, options.retryMaxMs, 0).newSequence();
-    this.written = KitMetrics.registry().counter("tradekit.receiver.entries.written", "service", service);
-    this.failedBatches = KitMetrics.registry().counter("tradekit.receiver.batches.failed", "service", service);
-    this.rejected = KitMetrics.registry().counter("tradekit.receiver.entries.rejected", "service", service);
+    this.written = KitMetrics.of(vertx).registry().counter("tradekit.receiver.entries.written", "service", service);
+    this.failedBatches = KitMetrics.of(vertx).registry().counter("tradekit.receiver.batches.failed", "service", service);
+    this.rejected = KitMetrics.of(vertx).registry().counter("tradekit.receiver.entries.rejected", "service", service);
     // Exchange send timestamp → XADD acknowledged: the ingest latency the benchmark reports.
     this.endToEnd = Timer.builder("tradekit.receiver.e2e.latency").tag("service", service)
       .publishPercentiles(0.5, 0.99, 0.999).distributionStatisticExpiry(java.time.Duration.ofMinutes(10))
-      .distributionStatisticBufferLength(1).register(KitMetrics.registry());
-    KitMetrics.gauge("tradekit.receiver.buffer.size", buffer::size, "service", service);
+      .distributionStatisticBufferLength(1).register(KitMetrics.of(vertx).registry());
+    KitMetrics.of(vertx).gauge("tradekit.receiver.buffer.size", buffer::size, "service", service);
   }
 
   /** Accepts a non-trade entry holding {@code bytes} of the budget (never refused, retried until acknowledged). */

@@ -255,7 +255,7 @@ class FaultDrillsTest {
       }).compose(kit -> PipelineAccess.eventually(vertx, 20_000, () -> persisted(fx, instrument).map(p -> p.entries() > 200))
         .compose(v -> proxy.cut())
         .compose(v -> PipelineAccess.eventually(vertx, 10_000, () -> Future.succeededFuture(
-          meter("tradekit.stream.over_cap", "stream", stream) == 1.0)))
+          meter(vertx, "tradekit.stream.over_cap", "stream", stream) == 1.0)))
         .compose(v -> vertx.timer(4_000))
         .compose(v -> Future.all(xlen(fx, stream), new io.tradekit.redis.StreamTrimmer(vertx, fx.redis()).safePoint(stream),
           fx.redis().send(Request.cmd(Command.XRANGE).arg(stream).arg("-").arg("+").arg("COUNT").arg(1), true)))
@@ -274,7 +274,7 @@ class FaultDrillsTest {
         .compose(v -> PipelineAccess.eventually(vertx, 60_000, () -> persisted(fx, instrument)
           .map(p -> p.seqs().containsAll(Set.copyOf(sentSeqs)))))
         .compose(v -> PipelineAccess.eventually(vertx, 20_000, () -> xlen(fx, stream).map(n -> n <= maxLen
-          && meter("tradekit.stream.over_cap", "stream", stream) == 0.0)))
+          && meter(vertx, "tradekit.stream.over_cap", "stream", stream) == 0.0)))
         .compose(v -> kit.stop())
         .compose(code -> persisted(fx, instrument).map(p -> {
           ctx.verify(() -> {
@@ -304,8 +304,8 @@ class FaultDrillsTest {
       .setTradesPerSecond(2_000).setMinHeartbeatIntervalMs(100));
     Set<Long> sentSeqs = recordSent(exchange);
     List<String> failures = failedServices(vertx);
-    double ambiguousBefore = meter("tradekit.client.failures", "client", "redis", "class", "ambiguous");
-    double failedBatchesBefore = meter("tradekit.receiver.batches.failed", "service", "receiver");
+    double ambiguousBefore = meter(vertx, "tradekit.client.failures", "client", "redis", "class", "ambiguous");
+    double failedBatchesBefore = meter(vertx, "tradekit.receiver.batches.failed", "service", "receiver");
     PipelineAccess.open(vertx).compose(fx -> exchange.start(vertx).compose(port -> {
       JsonObject config = ingestConfig(instrument, port, new JsonObject());
       config.getJsonObject("resources").getJsonObject("redis").put("commandTimeoutMs", 300)
@@ -321,9 +321,9 @@ class FaultDrillsTest {
       .compose(code -> persisted(fx, instrument).map(p -> {
         ctx.verify(() -> {
           assertThat(code).isZero();
-          assertThat(meter("tradekit.client.failures", "client", "redis", "class", "ambiguous"))
+          assertThat(meter(vertx, "tradekit.client.failures", "client", "redis", "class", "ambiguous"))
             .as("pipelines failed AMBIGUOUS during the pause").isGreaterThan(ambiguousBefore);
-          assertThat(meter("tradekit.receiver.batches.failed", "service", "receiver"))
+          assertThat(meter(vertx, "tradekit.receiver.batches.failed", "service", "receiver"))
             .as("the writer saw failed batches and retried them").isGreaterThan(failedBatchesBefore);
           assertThat(p.seqs()).as("every trade sent is persisted").isEqualTo(Set.copyOf(sentSeqs));
           assertThat(p.entries()).as("exactly once").isEqualTo(sentSeqs.size());
@@ -401,8 +401,8 @@ class FaultDrillsTest {
       });
   }
 
-  private static double meter(String name, String... tags) {
-    io.micrometer.core.instrument.Meter meter = io.tradekit.health.KitMetrics.registry().find(name).tags(tags).meter();
+  private static double meter(Vertx vertx, String name, String... tags) {
+    io.micrometer.core.instrument.Meter meter = io.tradekit.health.KitMetrics.of(vertx).registry().find(name).tags(tags).meter();
     if (meter == null) {
       return 0;
     }

@@ -75,7 +75,7 @@ final class FeedHarness {
 
   /** @return the value of the gauge {@code meter} of this feed, or NaN when there is no such gauge */
   double gauge(String meter) {
-    Gauge gauge = KitMetrics.registry().find(meter).tag("feed", name).gauge();
+    Gauge gauge = KitMetrics.of(vertx).registry().find(meter).tag("feed", name).gauge();
     return gauge == null ? Double.NaN : gauge.value();
   }
 
@@ -85,7 +85,7 @@ final class FeedHarness {
   }
 
   double count(String meter) {
-    Counter counter = KitMetrics.registry().find(meter).tag("feed", name).counter();
+    Counter counter = KitMetrics.of(vertx).registry().find(meter).tag("feed", name).counter();
     return counter == null ? 0 : counter.count();
   }
 

@@ -114,7 +114,7 @@ class EndToEndTest {
         .compose(kit -> PipelineFixture.eventually(vertx, 30_000, () -> Future.succeededFuture(exchange.tradesSent() > 500))
           .compose(v -> silenceTrades(exchange, instruments))
           .compose(v -> PipelineFixture.eventually(vertx, 30_000, () -> Future.succeededFuture(
-            buffered("held-receiver") >= exchange.tradesSent())))
+            buffered(vertx, "held-receiver") >= exchange.tradesSent())))
           .compose(v -> DistributorAnalyzerTest.count(fx, "SELECT count(*) FROM trades WHERE instrument = ANY($1)",
             (Object) instruments.toArray(new String[0])))
           .compose(before -> {
@@ -126,8 +126,8 @@ class EndToEndTest {
     }).eventually(fx::close)).onComplete(ctx.succeedingThenComplete());
   }
 
-  private static double buffered(String service) {
-    Gauge gauge = KitMetrics.registry().find("tradekit.receiver.buffer.size").tag("service", service).gauge();
+  private static double buffered(Vertx vertx, String service) {
+    Gauge gauge = KitMetrics.of(vertx).registry().find("tradekit.receiver.buffer.size").tag("service", service).gauge();
     return gauge == null ? 0 : gauge.value();
   }
 }

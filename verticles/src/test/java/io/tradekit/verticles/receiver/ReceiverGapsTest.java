@@ -104,21 +104,21 @@ class ReceiverGapsTest {
         new JsonObject().put("memoryBudgetBytes", budgetBytes)));
       return TradeKit.start(vertx, config)
         .compose(kit -> PipelineAccess.eventually(vertx, 60_000, () -> Future.succeededFuture(
-            counter("tradekit.receiver.shed.trades", "service", service) >= 5_000 && exchange.tradesSent() >= 30_000))
+            counter(vertx, "tradekit.receiver.shed.trades", "service", service) >= 5_000 && exchange.tradesSent() >= 30_000))
           .compose(v -> ReceiverHarness.silenceTrades(exchange, instruments))
           // Quiet: everything sent was either stored or shed.
           .compose(v -> PipelineAccess.eventually(vertx, 30_000, () -> streamLengths(fx.redis(), ex, instruments)
-            .map(stored -> stored + (long) counter("tradekit.receiver.shed.trades", "service", service) == exchange.tradesSent())))
+            .map(stored -> stored + (long) counter(vertx, "tradekit.receiver.shed.trades", "service", service) == exchange.tradesSent())))
           .compose(v -> kit.stop()))
         .compose(code -> outcome(fx.redis(), ex, instruments).map(o -> {
           ctx.verify(() -> {
             assertThat(code).isZero();
-            double shed = counter("tradekit.receiver.shed.trades", "service", service);
+            double shed = counter(vertx, "tradekit.receiver.shed.trades", "service", service);
             assertThat(shed).as("trades shed").isGreaterThanOrEqualTo(5_000);
-            assertThat(counter("tradekit.receiver.shed.messages", "service", service)).as("messages shed").isPositive();
-            assertThat(gauge("tradekit.receiver.budget.peak.bytes", service)).as("peak of the budget")
+            assertThat(counter(vertx, "tradekit.receiver.shed.messages", "service", service)).as("messages shed").isPositive();
+            assertThat(gauge(vertx, "tradekit.receiver.budget.peak.bytes", service)).as("peak of the budget")
               .isPositive().isLessThanOrEqualTo(budgetBytes);
-            assertThat(gauge("tradekit.receiver.budget.used.bytes", service)).as("budget used after the stop").isZero();
+            assertThat(gauge(vertx, "tradekit.receiver.budget.used.bytes", service)).as("budget used after the stop").isZero();
             assertSentIsStoredOrInAGap(exchange, instruments, o);
             assertThat(o.gaps()).allSatisfy(g -> {
               assertThat(g.reason()).isEqualTo("shed");
@@ -126,7 +126,7 @@ class ReceiverGapsTest {
             });
             long inGaps = o.gaps().stream().mapToLong(GapEntry::size).sum();
             assertThat(inGaps).as("trades in gap entries").isEqualTo((long) shed);
-            assertThat(counter("tradekit.feed.gap.trades", "exchange", ex)).as("gap trades metric").isEqualTo(shed);
+            assertThat(counter(vertx, "tradekit.feed.gap.trades", "exchange", ex)).as("gap trades metric").isEqualTo(shed);
             for (String instrument : instruments) {
               assertThat(o.lastSeq().get(instrument)).as("lastseq of %s", instrument)
                 .isEqualTo(Long.toString(o.stored().get(instrument).last()));
@@ -149,7 +149,7 @@ class ReceiverGapsTest {
         .compose(kit -> PipelineAccess.eventually(vertx, 30_000, () -> Future.succeededFuture(exchange.tradesSent() >= 1_000))
           .compose(v -> exchange.injectFault(Fault.of(Fault.Type.DROP, 600)))
           .compose(v -> PipelineAccess.eventually(vertx, 30_000, () -> Future.succeededFuture(
-            counter("tradekit.receiver.gaps", "service", service) >= instruments.size())))
+            counter(vertx, "tradekit.receiver.gaps", "service", service) >= instruments.size())))
           .compose(v -> ReceiverHarness.silenceTrades(exchange, instruments))
           .compose(v -> PipelineAccess.eventually(vertx, 30_000, () -> streamLengths(fx.redis(), ex, instruments)
             .map(stored -> stored == exchange.tradesSent())))
@@ -157,7 +157,7 @@ class ReceiverGapsTest {
         .compose(code -> outcome(fx.redis(), ex, instruments).map(o -> {
           ctx.verify(() -> {
             assertThat(code).isZero();
-            assertThat(counter("tradekit.receiver.shed.trades", "service", service)).as("nothing shed").isZero();
+            assertThat(counter(vertx, "tradekit.receiver.shed.trades", "service", service)).as("nothing shed").isZero();
             assertSentIsStoredOrInAGap(exchange, instruments, o);
             for (String instrument : instruments) {
               List<GapEntry> mine = o.gaps().stream().filter(g -> g.instrument().equals(instrument)).toList();
@@ -206,7 +206,7 @@ class ReceiverGapsTest {
         })
         .compose(v -> TradeKit.start(vertx, PipelineAccess.config(receiver(second, ex, exchange.port(), instruments, new JsonObject()))))
         .compose(kit -> PipelineAccess.eventually(vertx, 30_000, () -> Future.succeededFuture(
-            counter("tradekit.receiver.gaps", "service", second) >= instruments.size()))
+            counter(vertx, "tradekit.receiver.gaps", "service", second) >= instruments.size()))
           .compose(v -> kit.stop()))
         .compose(code -> outcome(fx.redis(), ex, instruments).map(o -> {
           ctx.verify(() -> {

@@ -8,6 +8,7 @@ import io.tradekit.verticles.exchange.Fault;
 import io.tradekit.verticles.exchange.SimulatedExchange;
 import io.tradekit.verticles.md.Streams;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -95,12 +96,12 @@ final class ReceiverHarness {
   }
 
   /** @return the sum of every counter {@code name} tagged {@code tag=value} (over its other tags) */
-  static double counter(String name, String tag, String value) {
-    return KitMetrics.registry().find(name).tag(tag, value).counters().stream().mapToDouble(Counter::count).sum();
+  static double counter(Vertx vertx, String name, String tag, String value) {
+    return KitMetrics.of(vertx).registry().find(name).tag(tag, value).counters().stream().mapToDouble(Counter::count).sum();
   }
 
-  static double gauge(String name, String service) {
-    Gauge gauge = KitMetrics.registry().find(name).tag("service", service).gauge();
+  static double gauge(Vertx vertx, String name, String service) {
+    Gauge gauge = KitMetrics.of(vertx).registry().find(name).tag("service", service).gauge();
     return gauge == null ? Double.NaN : gauge.value();
   }
 
