@@ -13,13 +13,14 @@ import io.tradekit.health.KitMetrics;
  */
 final class ExecutorMetrics {
 
-  private final MeterRegistry registry = KitMetrics.registry();
+  private final MeterRegistry registry;
   private final String exchange;
   private final Counter intents;
   private final Counter placed;
   private final Counter ambiguous;
 
-  ExecutorMetrics(String exchange) {
+  ExecutorMetrics(KitMetrics metrics, String exchange) {
+    this.registry = metrics.registry();
     this.exchange = exchange;
     intents = registry.counter("tradekit.executor.intents", "exchange", exchange);
     placed = registry.counter("tradekit.executor.orders.placed", "exchange", exchange);

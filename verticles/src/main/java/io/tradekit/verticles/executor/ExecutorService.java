@@ -3,6 +3,7 @@ package io.tradekit.verticles.executor;
 import io.tradekit.config.ConfigReader;
 import io.tradekit.feed.JsonRpcTransport;
 import io.tradekit.feed.PrivateSession;
+import io.tradekit.health.KitMetrics;
 import io.tradekit.pg.PgResource;
 import io.tradekit.redis.GroupConsumer;
 import io.tradekit.redis.RedisResource;
@@ -74,7 +75,7 @@ public class ExecutorService extends ServiceVerticle {
     PgResource pg = service().resource(options.postgres, PgResource.class);
     redis = service().resource(options.redis, RedisResource.class);
     store = new OrderStore(pg, options.exchange);
-    metrics = new ExecutorMetrics(options.exchange);
+    metrics = new ExecutorMetrics(KitMetrics.of(vertx), options.exchange);
     service().readinessCheck("executor", p -> p.tryComplete(readiness()));
     return Future.succeededFuture().compose(x -> {
         PrivateSession.Credentials credentials = new PrivateSession.Credentials(options.clientId, options.clientSecret);
