@@ -21,6 +21,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -36,6 +39,12 @@ import java.util.concurrent.TimeUnit;
  * ({@code RequestImpl.encode()}, an impl class of the client: a benchmark may reach for it, the kit
  * does not), so the scores include what the connection does with the arguments. The two produce
  * the same bytes ({@code XaddEncoderTest}). Scores are ns per trade over 100-trade batches.
+ *
+ * <p>Two more split the cost: {@code xaddEncoderArgumentsOnly} (the request without its wire
+ * encoding) and {@code xaddEncoderIntoOneBuffer}, which encodes the 100 requests into ONE buffer
+ * as {@code RedisConnection.batch} does (and so {@code RedisResource.pipeline}) instead of a
+ * buffer per request as {@code send} did; that encoder method is package-private in the client,
+ * reached here through a private lookup (classpath, no modules).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -47,6 +56,16 @@ public class XaddEncodeBenchmark {
 
   private static final String EXCHANGE = "deribit";
   private static final long RECEIVED_AT_MS = 1_735_689_600_123L;
+  private static final MethodHandle ENCODE_INTO = encodeInto();
+
+  private static MethodHandle encodeInto() {
+    try {
+      return MethodHandles.privateLookupIn(RequestImpl.class, MethodHandles.lookup())
+        .findVirtual(RequestImpl.class, "encode", MethodType.methodType(Buffer.class, Buffer.class));
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("RequestImpl.encode(Buffer) not found: the client changed", e);
+    }
+  }
 
   private List<List<Trade>> batches;
   private XaddEncoder encoder;
@@ -90,5 +109,23 @@ public class XaddEncodeBenchmark {
       Buffer wire = ((RequestImpl) encoder.trade(t, RECEIVED_AT_MS)).encode();
       bh.consume(wire);
     }
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(Frames.TRADES_PER_FRAME)
+  public void xaddEncoderArgumentsOnly(Blackhole bh) {
+    for (Trade t : nextBatch()) {
+      bh.consume(encoder.trade(t, RECEIVED_AT_MS));
+    }
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(Frames.TRADES_PER_FRAME)
+  public Buffer xaddEncoderIntoOneBuffer() throws Throwable {
+    Buffer wire = Buffer.buffer();
+    for (Trade t : nextBatch()) {
+      Buffer ignored = (Buffer) ENCODE_INTO.invokeExact((RequestImpl) encoder.trade(t, RECEIVED_AT_MS), wire);
+    }
+    return wire;
   }
 }
