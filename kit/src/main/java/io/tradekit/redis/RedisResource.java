@@ -64,14 +64,25 @@ public final class RedisResource implements Resource {
   /**
    * Sends {@code requests} pipelined on one connection and reports each command's own outcome.
    *
+   * <p>The batch is encoded into one buffer and written once ({@code RedisConnection.batch}), not
+   * one small buffer and write per command.
+   *
    * <ul>
-   *   <li>Error replies of single commands (e.g. WRONGTYPE) are returned per index; the call succeeds.</li>
-   *   <li>A transport failure (no connection, connection lost) fails the whole call.</li>
+   *   <li>All commands succeeded: each {@link CommandResult#reply()} is that command's reply.</li>
+   *   <li>Error replies of single commands (e.g. WRONGTYPE) are returned per index as a
+   *       {@link RedisErrorReply} classified like the same reply to a single command; the call
+   *       succeeds. The client drops the other replies of such a batch: the commands that
+   *       succeeded then have {@code succeeded()} true and a {@code null} {@code reply()}.</li>
+   *   <li>A transport failure (no connection, connection lost) fails the whole call; a connection
+   *       lost with replies pending fails it with a {@link PipelineConnectionLostException}
+   *       (AMBIGUOUS).</li>
    *   <li>When {@code commandTimeoutMs} passes with replies still pending, the call FAILS with a
    *       {@link PipelineTimeoutException}: AMBIGUOUS (the commands may have run), counted by the
    *       breaker, retried here only when {@code idempotent}. A command without a reply is never
    *       reported as a success; a caller with non-idempotent commands retries the batch itself
-   *       (the receiver re-queues it: a duplicate stream entry is harmless downstream).</li>
+   *       (the receiver re-queues it: a duplicate stream entry is harmless downstream). The batch
+   *       completes only when every reply is in, so every command then counts as pending and
+   *       {@link PipelineTimeoutException#partial()} is empty.</li>
    *   <li>A connection that cannot be had within {@code commandTimeoutMs} fails TRANSIENT
    *       (nothing was sent, so a retry is always safe); one that arrives after that is closed.</li>
    * </ul>
@@ -85,31 +96,33 @@ public final class RedisResource implements Resource {
   }
 
   private Future<List<CommandResult>> sendAll(RedisConnection conn, List<Request> snapshot) {
-    List<Future<Response>> replies = new ArrayList<>(snapshot.size());
-    for (Request request : snapshot) {
-      replies.add(conn.send(request));
-    }
-    return Future.join(replies).timeout(commandTimeoutMs, TimeUnit.MILLISECONDS).transform(all -> {
-      List<CommandResult> results = new ArrayList<>(snapshot.size());
-      Throwable transport = null;
-      int pending = 0;
-      for (int i = 0; i < replies.size(); i++) {
-        Future<Response> reply = replies.get(i);
-        if (!reply.isComplete()) {
-          pending++; // no reply yet: its outcome is unknown, never a success
-        } else if (reply.succeeded()) {
-          results.add(new CommandResult(i, reply.result(), null));
-        } else {
-          if (!ErrorClassifier.isRedisErrorReply(reply.cause())) {
-            transport = reply.cause();
-          }
-          results.add(new CommandResult(i, null, reply.cause()));
+    int size = snapshot.size();
+    Future<List<Response>> batch = conn.batch(snapshot);
+    return batch.timeout(commandTimeoutMs, TimeUnit.MILLISECONDS).transform(ignored -> {
+      if (!batch.isComplete()) {
+        // No reply is exposed before the last one: the outcome of every command is unknown.
+        return Future.failedFuture(new PipelineTimeoutException(size, size, commandTimeoutMs, List.of()));
+      }
+      if (batch.succeeded()) {
+        List<Response> replies = batch.result();
+        List<CommandResult> results = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+          results.add(new CommandResult(i, replies.get(i), null));
         }
+        return Future.succeededFuture(results);
       }
-      if (pending > 0) {
-        return Future.failedFuture(new PipelineTimeoutException(snapshot.size(), pending, commandTimeoutMs, results));
+      Throwable cause = batch.cause();
+      if (!ErrorClassifier.isRedisErrorReply(cause)) {
+        return Future.failedFuture(cause); // not sent, or the write failed: the client's own failure
       }
-      return transport != null ? Future.failedFuture(transport) : Future.succeededFuture(results);
+      try {
+        return Future.succeededFuture(BatchFailure.perCommand(name, size, cause.getMessage()));
+      } catch (PipelineConnectionLostException lost) {
+        return Future.failedFuture(lost);
+      } catch (IllegalArgumentException unreadable) {
+        return Future.failedFuture(new IllegalStateException("unreadable failure of a batch of " + size
+          + " commands to Redis '" + name + "' (" + unreadable.getMessage() + "): " + cause.getMessage(), cause));
+      }
     });
   }
 

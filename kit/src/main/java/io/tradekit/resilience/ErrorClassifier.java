@@ -17,12 +17,14 @@ import java.util.concurrent.TimeoutException;
  * <ul>
  *   <li>PostgreSQL by SQLSTATE: 08xxx, 40001, 40P01, 57P01, 57P03, 53300 TRANSIENT; 42xxx, 23xxx,
  *       22xxx, 28xxx and any other server error PERMANENT.</li>
- *   <li>Redis error replies ({@code ErrorType}, a {@code Throwable}) by prefix: LOADING, BUSY,
- *       TRYAGAIN, MASTERDOWN, CLUSTERDOWN, READONLY TRANSIENT; every other reply PERMANENT.</li>
+ *   <li>Redis error replies (the client's {@code ErrorType}, a {@code Throwable}, or a pipeline's
+ *       per-command {@link io.tradekit.redis.RedisErrorReply}) by prefix: LOADING, BUSY, TRYAGAIN,
+ *       MASTERDOWN, CLUSTERDOWN, READONLY TRANSIENT; every other reply PERMANENT.</li>
  *   <li>Connection refused / unknown host / no route: TRANSIENT (nothing was sent).</li>
  *   <li>Connection closed under a command ({@code ClosedConnectionException} — how a killed
- *       backend surfaces on Vert.x 5.0 — "Connection is closed", closed channel) and command
- *       timeouts: AMBIGUOUS.</li>
+ *       backend surfaces on Vert.x 5.0 — "Connection is closed", closed channel, the Redis
+ *       client's {@code CONNECTION_CLOSED} marker, which it shapes like an error reply but no
+ *       server sent) and command timeouts: AMBIGUOUS.</li>
  *   <li>Pool wait timeouts and {@code ConnectionPoolTooBusyException}: TRANSIENT but
  *       {@link #isLocalOverload local overload}: shed, never counted by a breaker.</li>
  * </ul>
@@ -49,6 +51,9 @@ public final class ErrorClassifier {
         return ErrorClass.TRANSIENT;
       }
       return ErrorClass.PERMANENT;
+    }
+    if (isRedisConnectionClosed(t)) {
+      return ErrorClass.AMBIGUOUS;
     }
     if (isRedisErrorReply(t)) {
       String prefix = redisPrefix(t.getMessage());
@@ -83,8 +88,21 @@ public final class ErrorClassifier {
       || message.contains("too many waiters") || message.contains("pool is busy");
   }
 
-  /** Redis error replies are {@code io.vertx.redis.client.impl.types.ErrorType}, matched without importing impl. */
+  /**
+   * A reply the Redis server sent: the client's {@code io.vertx.redis.client.impl.types.ErrorType}
+   * (matched without importing impl) or a pipeline's {@link io.tradekit.redis.RedisErrorReply};
+   * not the client's {@code CONNECTION_CLOSED} marker, which is a connection failure.
+   */
   public static boolean isRedisErrorReply(Throwable t) {
+    return t instanceof io.tradekit.redis.RedisErrorReply || (isErrorType(t) && !isRedisConnectionClosed(t));
+  }
+
+  /** The Redis client fails the commands pending on a connection that ended with an ErrorType "CONNECTION_CLOSED". */
+  private static boolean isRedisConnectionClosed(Throwable t) {
+    return isErrorType(t) && "CONNECTION_CLOSED".equals(t.getMessage());
+  }
+
+  private static boolean isErrorType(Throwable t) {
     return t.getClass().getName().equals("io.vertx.redis.client.impl.types.ErrorType");
   }
 
