@@ -246,8 +246,14 @@ final class Supervisor implements ServiceRunner.Owner {
   }
 
   private Future<Void> rollback(Throwable cause) {
-    if (cause instanceof StartupCancelledException || (shutdown != null && cause instanceof OpenCancelledException)) {
-      // Not a failure: a stop arrived during start-up and is already running; its exit code stands.
+    if (cause instanceof StartupCancelledException || shutdown != null) {
+      // Not a start-up failure: a stop arrived during start-up and is already running; its exit code
+      // stands. The phase that was in flight may still fail after the stop began (e.g. a dev service
+      // whose start the stop interrupted): logged, and what it did open is undone by the stop.
+      if (!(cause instanceof StartupCancelledException) && !(cause instanceof OpenCancelledException)) {
+        LOG.warn("event=supervisor.phase-failed-while-stopping cause=\"{}\" (the phase supervisor.stopping named)",
+          ServiceRunner.describe(cause));
+      }
       Throwable cancelled = cause instanceof StartupCancelledException ? cause : new StartupCancelledException(stopReason);
       startFailure = cancelled;
       return shutdown.transform(ar -> Future.failedFuture(cancelled));
