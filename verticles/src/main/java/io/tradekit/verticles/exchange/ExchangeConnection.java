@@ -17,7 +17,8 @@ import java.util.Map;
 
 /**
  * One client WebSocket on {@code /ws/api/v2}: JSON-RPC dispatch, heartbeats, the subscription set
- * and the per-frame effect of active faults.
+ * and the per-frame effect of active faults. {@code public/auth} and {@code private/*} go to the
+ * {@link PrivateApi}; the connection's authentication lives in its {@link PrivateSession}.
  *
  * <p>Created by {@link SimulatedExchange} for each upgraded request; every handler runs on the
  * exchange's event-loop context, so the state needs no locking. The generator pushes
@@ -37,6 +38,8 @@ final class ExchangeConnection {
   private final ExchangeStats stats;
   private final FaultBoard faults;
   private final Map<String, Channel> subscriptions = new LinkedHashMap<>();
+  /** Who authenticated this connection; a new connection is unauthenticated. */
+  final PrivateSession session = new PrivateSession();
   private long heartbeatTimer = -1;
   private long heartbeatIntervalMs;
   private boolean awaitingTest;
@@ -66,6 +69,11 @@ final class ExchangeConnection {
 
   Collection<Channel> subscriptions() {
     return subscriptions.values();
+  }
+
+  /** @return the subscribed channel named {@code name}, or null */
+  Channel subscription(String name) {
+    return subscriptions.get(name);
   }
 
   boolean isClosed() {
@@ -118,6 +126,18 @@ final class ExchangeConnection {
    */
   boolean sendData(Channel channel, String frame) {
     if (!writable() || faults.isSilenced(channel.name)) {
+      return false;
+    }
+    write(frame);
+    return true;
+  }
+
+  /**
+   * Writes a user notification unless the connection is closed, stalled or the channel silenced;
+   * unlike market data it is written even when the write queue is full (nothing injected it).
+   */
+  boolean sendUser(Channel channel, String frame) {
+    if (closed || faults.isActive(Fault.Type.STALL) || faults.isSilenced(channel.name)) {
       return false;
     }
     write(frame);
@@ -187,10 +207,7 @@ final class ExchangeConnection {
       return;
     }
     if (faults.isActive(Fault.Type.RATELIMIT)) {
-      sendError(id, new RpcException(RpcException.TOO_MANY_REQUESTS, "too_many_requests",
-        new JsonObject().put("reason", "request rate limit exceeded (simulated); session terminated")), usIn);
-      closed = true;
-      ws.close((short) 1000, "too_many_requests");
+      rateLimitClose(id, usIn, "request rate limit exceeded (simulated); session terminated");
       return;
     }
     Object params = request.getValue("params");
@@ -205,8 +222,16 @@ final class ExchangeConnection {
     }
   }
 
+  /** Answers {@code id} with 10028 too_many_requests and closes the session, as Deribit does. */
+  void rateLimitClose(Object id, long usIn, String reason) {
+    sendError(id, new RpcException(RpcException.TOO_MANY_REQUESTS, "too_many_requests",
+      new JsonObject().put("reason", reason)), usIn);
+    closed = true;
+    ws.close((short) 1000, "too_many_requests");
+  }
+
   private void handle(Object id, String method, JsonObject params, long usIn) {
-    if (faults.isActive(Fault.Type.SUBSCRIBE_ERROR) && (method.equals("public/subscribe") || method.equals("public/unsubscribe"))) {
+    if (faults.isActive(Fault.Type.SUBSCRIBE_ERROR) && (method.endsWith("/subscribe") || method.endsWith("/unsubscribe"))) {
       throw new RpcException(RETRY, "retry", new JsonObject().put("reason", "subscriptions cannot be changed now (simulated)"));
     }
     switch (method) {
@@ -225,9 +250,17 @@ final class ExchangeConnection {
         }
         sendResult(id, exchange.api().call(method, params), usIn);
         return;
+      case "public/auth":
+        sendResult(id, exchange.privateApi().auth(this, params), usIn);
+        return;
+      case "private/subscribe":
+        exchange.privateApi().account(this);
+        subscribe(id, channels(params), usIn);
+        return;
       case "public/subscribe":
         subscribe(id, channels(params), usIn);
         return;
+      case "private/unsubscribe":
       case "public/unsubscribe":
         JsonArray removed = new JsonArray();
         for (String name : channels(params)) {
@@ -242,7 +275,11 @@ final class ExchangeConnection {
         sendResult(id, "ok", usIn);
         return;
       default:
-        sendResult(id, exchange.api().call(method, params), usIn);
+        if (method.startsWith("private/")) {
+          exchange.privateApi().call(this, id, method, params, usIn);
+        } else {
+          sendResult(id, exchange.api().call(method, params), usIn);
+        }
     }
   }
 
@@ -265,9 +302,19 @@ final class ExchangeConnection {
   private void subscribe(Object id, List<String> names, long usIn) {
     List<Channel> added = new ArrayList<>();
     JsonArray result = new JsonArray();
+    List<Channel> parsed = new ArrayList<>();
+    for (String name : names) {
+      Channel channel = Channel.parse(name, exchange.options().getInstruments());
+      if (channel != null && channel.isPrivate()) {
+        // Before anything is subscribed: the whole request fails, as on Deribit.
+        exchange.privateApi().checkPrivateSubscription(this);
+      }
+      parsed.add(channel);
+    }
     if (!faults.isActive(Fault.Type.REJECT)) {
-      for (String name : names) {
-        Channel channel = Channel.parse(name, exchange.options().getInstruments());
+      for (int i = 0; i < names.size(); i++) {
+        String name = names.get(i);
+        Channel channel = parsed.get(i);
         if (channel != null && !result.contains(name)) {
           result.add(name);
           if (subscriptions.putIfAbsent(name, channel) == null) {
@@ -332,6 +379,11 @@ final class ExchangeConnection {
 
   private void sendResult(Object id, Object result, long usIn) {
     sendControl(JsonRpc.result(id, result, usIn).encode());
+  }
+
+  /** Sends the result of request {@code id} (received at {@code usIn}) unless the connection is closed or stalled. */
+  void reply(Object id, Object result, long usIn) {
+    sendResult(id, result, usIn);
   }
 
   private void sendError(Object id, RpcException error, long usIn) {

@@ -12,7 +12,10 @@ import java.util.Map;
  * The plain-HTTP side of the simulated exchange, on the same server as the WebSocket:
  * {@code GET /api/v2/public/<method>?params} (Deribit's HTTP equivalents of the public methods;
  * the http_429 / http_10028 faults answer them with a rate-limit error instead),
- * {@code POST|GET|DELETE /admin/faults} and {@code GET /admin/stats}.
+ * {@code POST|GET|DELETE /admin/faults}, {@code GET /admin/stats}, and the exchange's own records of
+ * the private API for tests ({@code GET /admin/private/orders|fills|positions}, optionally
+ * {@code ?account=<clientId>}: every order kept with its label, state and filled amount, every own
+ * fill, every position, each with its {@code account}).
  *
  * <p>Called by {@link SimulatedExchange} for every non-WebSocket request, on the exchange's
  * event-loop context. Bad input gets a 4xx with a JSON body naming what was wrong.
@@ -37,6 +40,12 @@ final class ExchangeHttpApi {
       publicMethod(request, "public/" + path.substring(PUBLIC_PREFIX.length()));
     } else if ("/admin/faults".equals(path)) {
       faults(request);
+    } else if (path.startsWith("/admin/private/")) {
+      if (request.method() != HttpMethod.GET) {
+        error(request, 405, "method: use GET for " + path);
+        return;
+      }
+      privateRecords(request, path.substring("/admin/private/".length()));
     } else if ("/admin/stats".equals(path)) {
       if (request.method() != HttpMethod.GET) {
         error(request, 405, "method: use GET for /admin/stats");
@@ -77,6 +86,24 @@ final class ExchangeHttpApi {
       exchange.stats().errorsSent.incrementAndGet();
       json(request, e.code() == RpcException.METHOD_NOT_FOUND ? 404 : 400,
         JsonRpc.error(null, e, usIn));
+    }
+  }
+
+  private void privateRecords(HttpServerRequest request, String what) {
+    String account = request.getParam("account");
+    PrivateLedger ledger = exchange.privateApi().ledger();
+    switch (what) {
+      case "orders":
+        json(request, 200, new JsonObject().put("orders", ledger.ordersJson(account)));
+        return;
+      case "fills":
+        json(request, 200, new JsonObject().put("fills", ledger.fillsJson(account)));
+        return;
+      case "positions":
+        json(request, 200, new JsonObject().put("positions", ledger.positionsJson(account)));
+        return;
+      default:
+        error(request, 404, "path: expected /admin/private/orders, /admin/private/fills or /admin/private/positions");
     }
   }
 

@@ -41,6 +41,12 @@ public final class ExchangeStats {
   final AtomicLong heartbeatTimeouts = new AtomicLong();
   final AtomicLong garbageFramesSent = new AtomicLong();
   final AtomicLong faultsInjected = new AtomicLong();
+  /** Orders the private API accepted (private/buy|sell that created an order). */
+  final AtomicLong ordersAccepted = new AtomicLong();
+  /** Accepted orders whose reply was never sent (order_reply_lost, order_disconnect). */
+  final AtomicLong orderRepliesWithheld = new AtomicLong();
+  /** Accepted orders whose reply was sent late (order_reply_delay). */
+  final AtomicLong orderRepliesDelayed = new AtomicLong();
   private final Map<String, InstrumentCounters> instruments = new ConcurrentHashMap<>();
 
   ExchangeStats() {
@@ -190,6 +196,9 @@ public final class ExchangeStats {
       .put("heartbeatTimeouts", heartbeatTimeouts.get())
       .put("garbageFramesSent", garbageFramesSent.get())
       .put("faultsInjected", faultsInjected.get())
+      .put("ordersAccepted", ordersAccepted.get())
+      .put("orderRepliesWithheld", orderRepliesWithheld.get())
+      .put("orderRepliesDelayed", orderRepliesDelayed.get())
       .put("instruments", perInstrument);
   }
 }

@@ -55,7 +55,31 @@ public final class Fault {
      * the body (Deribit's credit limit, retryable only by reading the body); with {@code count},
      * for that many requests.
      */
-    HTTP_10028;
+    HTTP_10028,
+    /** A {@code private/buy|sell} is accepted (order exists, notifications go out) but its reply is never sent. */
+    ORDER_REPLY_LOST,
+    /** A {@code private/buy|sell} is accepted and its reply is sent {@code delayMs} later. */
+    ORDER_REPLY_DELAY,
+    /** A {@code private/buy|sell} is accepted, then the TCP connection is cut before the reply. */
+    ORDER_DISCONNECT,
+    /** A {@code private/buy|sell} is refused with 10009 not_enough_funds (no order). */
+    ORDER_NOT_ENOUGH_FUNDS,
+    /** A {@code private/buy|sell} is refused with 10028 too_many_requests (no order) and the session is closed. */
+    ORDER_TOO_MANY_REQUESTS,
+    /** A {@code user.orders|user.trades} notification is sent twice. */
+    NOTIFY_DUPLICATE,
+    /** A {@code user.*} notification is held back and sent after the next one (or alone after 200 ms). */
+    NOTIFY_REORDER,
+    /** The access token of the connection making a private call expires just before the call: 13009. */
+    TOKEN_EXPIRY;
+
+    /**
+     * @return whether this type acts on single events (an order placed, a notification, a private
+     *     call) and so takes {@code count} and {@code probability}
+     */
+    public boolean perEvent() {
+      return ordinal() >= ORDER_REPLY_LOST.ordinal();
+    }
 
     /** @return the lower-case name used in JSON */
     public String id() {
@@ -63,7 +87,8 @@ public final class Fault {
     }
   }
 
-  private static final Set<String> KEYS = Set.of("type", "durationMs", "channel", "count", "retryAfterSeconds");
+  private static final Set<String> KEYS = Set.of("type", "durationMs", "channel", "count", "retryAfterSeconds",
+    "probability", "delayMs");
   /** Faults are for tests and drills; an hour is long enough and catches unit mistakes (seconds vs ms). */
   public static final long MAX_DURATION_MS = 3_600_000;
 
@@ -72,12 +97,19 @@ public final class Fault {
   private final String channel;
   private final long count;
   private final long retryAfterSeconds;
+  private final double probability;
+  private final long delayMs;
 
   private Fault(Type type, long durationMs, String channel) {
-    this(type, durationMs, channel, 0, 1);
+    this(type, durationMs, channel, 0, 1, 1.0, 0);
   }
 
   private Fault(Type type, long durationMs, String channel, long count, long retryAfterSeconds) {
+    this(type, durationMs, channel, count, retryAfterSeconds, 1.0, 0);
+  }
+
+  private Fault(Type type, long durationMs, String channel, long count, long retryAfterSeconds,
+                double probability, long delayMs) {
     this.type = Objects.requireNonNull(type, "type");
     if (durationMs <= 0 || durationMs > MAX_DURATION_MS) {
       throw new IllegalArgumentException("durationMs: expected a whole number in [1, " + MAX_DURATION_MS + "], got " + durationMs);
@@ -92,7 +124,18 @@ public final class Fault {
       throw new IllegalArgumentException("count: expected a whole number >= 1, got " + count);
     }
     if (count > 0 && !countable(type)) {
-      throw new IllegalArgumentException("count: only allowed for withhold, http_429 and http_10028, not for " + type.id());
+      throw new IllegalArgumentException("count: only allowed for withhold, http_429, http_10028 and the order_*, notify_* and token_expiry faults, not for " + type.id());
+    }
+    if (!(probability > 0 && probability <= 1)) {
+      throw new IllegalArgumentException("probability: expected a number in (0, 1], got " + probability);
+    }
+    if (probability < 1 && !type.perEvent()) {
+      throw new IllegalArgumentException("probability: only allowed for the order_*, notify_* and token_expiry faults, not for " + type.id());
+    }
+    if (type == Type.ORDER_REPLY_DELAY ? delayMs < 1 || delayMs > MAX_DURATION_MS : delayMs != 0) {
+      throw new IllegalArgumentException(type == Type.ORDER_REPLY_DELAY
+        ? "delayMs: required for order_reply_delay, a whole number in [1, " + MAX_DURATION_MS + "], got " + delayMs
+        : "delayMs: only allowed for order_reply_delay, not for " + type.id());
     }
     if (retryAfterSeconds < 0 || retryAfterSeconds > 3600) {
       throw new IllegalArgumentException("retryAfterSeconds: expected a whole number in [0, 3600], got " + retryAfterSeconds);
@@ -101,10 +144,32 @@ public final class Fault {
     this.channel = channel;
     this.count = count;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.probability = probability;
+    this.delayMs = delayMs;
   }
 
   private static boolean countable(Type type) {
-    return type == Type.WITHHOLD || type == Type.HTTP_429 || type == Type.HTTP_10028;
+    return type == Type.WITHHOLD || type == Type.HTTP_429 || type == Type.HTTP_10028 || type.perEvent();
+  }
+
+  /**
+   * @return a per-event fault ({@code order_*}, {@code notify_*}, {@code token_expiry}) applying to
+   *     each of the next {@code events} events (0: every event) with {@code probability} (1: always),
+   *     for at most {@code durationMs}
+   */
+  public static Fault events(Type type, long events, double probability, long durationMs) {
+    if (!type.perEvent()) {
+      throw new IllegalArgumentException("type: expected an order_*, notify_* or token_expiry fault, got " + type.id());
+    }
+    if (events < 0) {
+      throw new IllegalArgumentException("count: expected a whole number >= 0, got " + events);
+    }
+    return new Fault(type, durationMs, null, events, 1, probability, 0);
+  }
+
+  /** @return an order_reply_delay fault: the next {@code events} (0: every) order replies {@code delayMs} late */
+  public static Fault replyDelay(long delayMs, long events, double probability, long durationMs) {
+    return new Fault(Type.ORDER_REPLY_DELAY, durationMs, null, events, 1, probability, delayMs);
   }
 
   /** @return a fault of {@code type} (not silence) lasting {@code durationMs} */
@@ -144,7 +209,10 @@ public final class Fault {
    * Parses {@code {"type":"stall","durationMs":500}} or, for silence, with {@code "channel"}. The
    * countable types (withhold, http_429, http_10028) take {@code "count"} instead of or besides
    * {@code durationMs} (without it they last {@link #MAX_DURATION_MS} or until the count is used up);
-   * http_429 takes {@code "retryAfterSeconds"} (1).
+   * http_429 takes {@code "retryAfterSeconds"} (1). The per-event types ({@code order_*},
+   * {@code notify_*}, {@code token_expiry}) take {@code "count"} (how many events) and/or
+   * {@code "probability"} (0..1, each event's chance; default 1); order_reply_delay needs
+   * {@code "delayMs"}.
    *
    * @throws IllegalArgumentException whose message starts with the offending field name
    */
@@ -154,7 +222,7 @@ public final class Fault {
     }
     for (String key : json.fieldNames()) {
       if (!KEYS.contains(key)) {
-        throw new IllegalArgumentException(key + ": unknown field, expected type, durationMs, channel, count or retryAfterSeconds");
+        throw new IllegalArgumentException(key + ": unknown field, expected type, durationMs, channel, count, retryAfterSeconds, probability or delayMs");
       }
     }
     Object typeValue = json.getValue("type");
@@ -175,7 +243,11 @@ public final class Fault {
       throw new IllegalArgumentException("count: expected a whole number >= 1, got " + json.getValue("count"));
     }
     Object duration = json.getValue("durationMs");
-    if (duration == null && count > 0) {
+    Object probabilityValue = json.getValue("probability");
+    if (probabilityValue != null && !(probabilityValue instanceof Number)) {
+      throw new IllegalArgumentException("probability: expected a number in (0, 1], got " + probabilityValue);
+    }
+    if (duration == null && (count > 0 || probabilityValue != null || (type != null && type.perEvent()))) {
       duration = MAX_DURATION_MS;
     }
     if (!(duration instanceof Number) || ((Number) duration).doubleValue() % 1 != 0) {
@@ -189,7 +261,8 @@ public final class Fault {
       throw new IllegalArgumentException("retryAfterSeconds: only allowed for http_429, not for " + type.id());
     }
     return new Fault(type, ((Number) duration).longValue(), (String) channelValue, count,
-      wholeNumber(json, "retryAfterSeconds", 1));
+      wholeNumber(json, "retryAfterSeconds", 1),
+      probabilityValue == null ? 1.0 : ((Number) probabilityValue).doubleValue(), wholeNumber(json, "delayMs", 0));
   }
 
   private static long wholeNumber(JsonObject json, String key, long defaultValue) {
@@ -232,6 +305,16 @@ public final class Fault {
     return count;
   }
 
+  /** @return for the per-event types: each event's chance of being hit (1: every event) */
+  public double probability() {
+    return probability;
+  }
+
+  /** @return for order_reply_delay: how late the reply is sent, in ms; otherwise 0 */
+  public long delayMs() {
+    return delayMs;
+  }
+
   /** @return the {@code Retry-After} header of an http_429 fault, in seconds */
   public long retryAfterSeconds() {
     return retryAfterSeconds;
@@ -247,6 +330,12 @@ public final class Fault {
     }
     if (type == Type.HTTP_429) {
       json.put("retryAfterSeconds", retryAfterSeconds);
+    }
+    if (probability < 1) {
+      json.put("probability", probability);
+    }
+    if (delayMs > 0) {
+      json.put("delayMs", delayMs);
     }
     return json;
   }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
@@ -25,7 +26,7 @@ final class FaultBoard {
     final Fault fault;
     final long untilMs;
     final long timerId;
-    /** Countable faults: how much of {@code fault.count()} each instrument (withhold) or the HTTP API used. */
+    /** Countable faults: how much of {@code fault.count()} each instrument (withhold), the HTTP API or the events used. */
     final Map<String, Long> used = new HashMap<>();
 
     Active(Fault fault, long untilMs, long timerId) {
@@ -35,16 +36,19 @@ final class FaultBoard {
     }
   }
 
-  /** Key of {@link Active#used} for the HTTP faults. */
+  /** Key of {@link Active#used} for the HTTP faults and the per-event faults (one budget each). */
   private static final String HTTP = "";
 
   private final Vertx vertx;
   private final Consumer<Fault> onActivated;
   private final List<Active> active = new ArrayList<>();
+  /** Rolls the per-event faults' probabilities: seeded, so a run with the same seed and events repeats. */
+  private final SplittableRandom random;
 
-  FaultBoard(Vertx vertx, Consumer<Fault> onActivated) {
+  FaultBoard(Vertx vertx, Consumer<Fault> onActivated, long seed) {
     this.vertx = vertx;
     this.onActivated = onActivated;
+    this.random = new SplittableRandom(seed);
   }
 
   /** Activates {@code fault} now for its duration; must run on the exchange context. */
@@ -116,6 +120,31 @@ final class FaultBoard {
       Active a = active.get(i);
       Fault.Type type = a.fault.type();
       if (type != Fault.Type.HTTP_429 && type != Fault.Type.HTTP_10028) {
+        continue;
+      }
+      if (a.fault.count() > 0) {
+        long used = a.used.merge(HTTP, 1L, Long::sum);
+        if (used >= a.fault.count()) {
+          vertx.cancelTimer(a.timerId);
+          active.remove(i);
+        }
+      }
+      return a.fault;
+    }
+    return null;
+  }
+
+  /**
+   * Decides whether a per-event fault of {@code type} hits the event happening now (an order
+   * placed, a user notification, a private call): each active fault of the type rolls its
+   * probability, and a counted one spends one of its events (and ends when they are used up).
+   *
+   * @return the fault that hit, or null
+   */
+  Fault take(Fault.Type type) {
+    for (int i = 0; i < active.size(); i++) {
+      Active a = active.get(i);
+      if (a.fault.type() != type || (a.fault.probability() < 1 && random.nextDouble() >= a.fault.probability())) {
         continue;
       }
       if (a.fault.count() > 0) {

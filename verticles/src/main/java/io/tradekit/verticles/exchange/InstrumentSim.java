@@ -43,6 +43,16 @@ final class InstrumentSim {
       this.dataJson = sim.render(tape, firstSeq, lastSeq);
     }
 
+    /** @return the price of trade {@code seq} of this batch, in ticks */
+    long priceTicks(long seq) {
+      return tape.priceTicks(seq);
+    }
+
+    /** @return the amount of trade {@code seq} of this batch */
+    int amount(long seq) {
+      return tape.amount(seq);
+    }
+
     /** @return the JSON array text of this batch's trades {@code fromSeq..lastSeq} only */
     String dataJsonFrom(long fromSeq) {
       return sim.render(tape, fromSeq, lastSeq);
@@ -92,6 +102,16 @@ final class InstrumentSim {
       bids.put(priceTicks - i, lotAmount());
       asks.put(priceTicks + i, lotAmount());
     }
+  }
+
+  /** @return the simulated book's asks (ticks to amount), best (lowest) first, read-only: what a taker buy can take */
+  java.util.NavigableMap<Long, Long> askLevels() {
+    return java.util.Collections.unmodifiableNavigableMap(asks);
+  }
+
+  /** @return the simulated book's bids (ticks to amount), best (highest) first, read-only: what a taker sell can take */
+  java.util.NavigableMap<Long, Long> bidLevels() {
+    return java.util.Collections.unmodifiableNavigableMap(bids);
   }
 
   long lastTradeSeq() {

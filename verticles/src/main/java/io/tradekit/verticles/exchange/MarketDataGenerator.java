@@ -40,6 +40,8 @@ final class MarketDataGenerator {
   private final Set<String> gapPending = new HashSet<>();
   private final List<Long> timers = new ArrayList<>();
   private long tradeTimer = -1;
+  /** Told about every generated trade batch (the matching engine fills resting orders from it). */
+  private java.util.function.Consumer<InstrumentSim.TradeBatch> tradesGenerated = b -> { };
   private double tradeCarry;
   private double bookCarry;
   private int tradeRoundRobin;
@@ -96,6 +98,11 @@ final class MarketDataGenerator {
   void stop() {
     timers.forEach(vertx::cancelTimer);
     timers.clear();
+  }
+
+  /** Sets who is told about every generated trade batch, before it is delivered. */
+  void tradesGenerated(java.util.function.Consumer<InstrumentSim.TradeBatch> sink) {
+    this.tradesGenerated = sink;
   }
 
   InstrumentSim sim(String instrument) {
@@ -192,6 +199,7 @@ final class MarketDataGenerator {
 
   private void deliverTrades(InstrumentSim.TradeBatch batch) {
     stats.tradesGenerated(batch.instrument, batch.count, batch.firstSeq, batch.lastSeq);
+    tradesGenerated.accept(batch);
     // The withhold fault: the first trades of the batch exist (history, stats) but reach no socket.
     int withheld = faults.withhold(batch.instrument, batch.count);
     if (withheld > 0) {

@@ -20,8 +20,12 @@ import java.util.function.Supplier;
 /**
  * A simulated Deribit v2 exchange: a WebSocket JSON-RPC endpoint {@code /ws/api/v2} serving
  * trades, book, ticker and chart channels from a seeded random market, the HTTP
- * {@code /api/v2/public/<method>} equivalents (including the trade history by trade_seq), and an admin API to inject faults
- * ({@code /admin/faults}) and read counters ({@code /admin/stats}).
+ * {@code /api/v2/public/<method>} equivalents (including the trade history by trade_seq), the
+ * private API over WebSocket ({@code public/auth} with the configured test accounts,
+ * {@code private/*} orders matched against the simulated market by the {@link MatchingEngine},
+ * user notifications, cancel-on-disconnect), and an admin API to inject faults
+ * ({@code /admin/faults}), read counters ({@code /admin/stats}) and read the exchange's own
+ * records of orders, fills and positions ({@code /admin/private/*}).
  *
  * <p>A plain class so tests and benchmarks can run it without the supervisor; in a deployment
  * {@link SimulatedExchangeVerticle} owns one. {@link #start(Vertx)} binds everything to ONE
@@ -57,6 +61,8 @@ public final class SimulatedExchange {
   private HttpServer server;
   private FaultBoard faults;
   private PublicApi api;
+  private PrivateApi privateApi;
+  private MatchingEngine engine;
   private MarketDataGenerator generator;
   private ExchangeHttpApi httpApi;
   private TcpRelay relay;
@@ -80,9 +86,13 @@ public final class SimulatedExchange {
     this.context = vertx.getOrCreateContext();
     return onContext(() -> {
       long startMs = System.currentTimeMillis();
-      faults = new FaultBoard(vertx, this::onFaultActivated);
+      faults = new FaultBoard(vertx, this::onFaultActivated, options.getSeed());
       generator = new MarketDataGenerator(vertx, options, stats, faults, connections, () -> listener, startMs);
       api = new PublicApi(options, startMs, generator::sim);
+      engine = new MatchingEngine(new PrivateLedger(options.getPrivateHistorySize(), startMs), generator::sim,
+        new UserNotifier(vertx, faults, connections));
+      generator.tradesGenerated(engine::onTrades);
+      privateApi = new PrivateApi(vertx, options, faults, stats, engine);
       httpApi = new ExchangeHttpApi(this);
       // The HTTP server is internal (loopback, free port); clients reach it through the relay.
       server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0));
@@ -179,6 +189,24 @@ public final class SimulatedExchange {
     return onContext(() -> Future.succeededFuture(faults.toJson()));
   }
 
+  /**
+   * @return every order the private API keeps (as {@code GET /admin/private/orders}): the Deribit
+   *     order object plus {@code account}, oldest first
+   */
+  public Future<JsonArray> privateOrders() {
+    return onContext(() -> Future.succeededFuture(privateApi.ledger().ordersJson(null)));
+  }
+
+  /** @return every own fill the private API keeps (as {@code GET /admin/private/fills}), oldest first */
+  public Future<JsonArray> privateFills() {
+    return onContext(() -> Future.succeededFuture(privateApi.ledger().fillsJson(null)));
+  }
+
+  /** @return every position that has had a fill (as {@code GET /admin/private/positions}) */
+  public Future<JsonArray> privatePositions() {
+    return onContext(() -> Future.succeededFuture(privateApi.ledger().positionsJson(null)));
+  }
+
   /** Sets (or with null removes) the listener told about every trade batch written to a socket. */
   public SimulatedExchange tradesWrittenListener(TradesWrittenListener listener) {
     this.listener = listener;
@@ -214,6 +242,10 @@ public final class SimulatedExchange {
 
   PublicApi api() {
     return api;
+  }
+
+  PrivateApi privateApi() {
+    return privateApi;
   }
 
   TcpRelay relay() {
@@ -265,6 +297,7 @@ public final class SimulatedExchange {
     if (connections.remove(connection)) {
       stats.connectionsOpen.decrementAndGet();
       LOG.debug("event=exchange.connection.closed id={}", connection.id);
+      privateApi.connectionClosed(connection);
     }
   }
 

@@ -26,6 +26,15 @@ import java.util.Set;
  * {@code public/get_last_trades_by_instrument}; older ones are gone, as at a real exchange) and
  * {@code faults} (faults active from start, see {@link Fault}).
  *
+ * <p>Private API keys: {@code accounts} (a list of {@code {"clientId": .., "clientSecret": ..}}
+ * test credentials for {@code public/auth}; {@code clientSecretFile} works too, via the config
+ * loader; default ONE account {@value #DEFAULT_CLIENT_ID} / {@value #DEFAULT_CLIENT_SECRET}, a
+ * published test credential that guards nothing), {@code tokenTtlMs} (900000: access token
+ * lifetime, reported as {@code expires_in} seconds rounded up; refresh tokens live ten times as
+ * long; tests use a few hundred ms) and {@code privateHistorySize} (100000: orders and, separately,
+ * own fills kept for queries and {@code /admin/private/*}, about 1 KB each; the oldest closed
+ * orders and oldest fills are forgotten beyond it, open orders never).
+ *
  * <p>Plain mutable value object; not thread-safe, configure it before {@link SimulatedExchange#start}.
  */
 public final class SimulatedExchangeOptions {
@@ -47,10 +56,45 @@ public final class SimulatedExchangeOptions {
   public static final long DEFAULT_HISTORY_START_MS = 0;
   /** Trades kept per instrument for the history endpoint: about 2.5 MB per instrument. */
   public static final int DEFAULT_TRADE_HISTORY_SIZE = 100_000;
+  /** The default test account's client id (a published test credential, not a secret). */
+  public static final String DEFAULT_CLIENT_ID = "tradekit-sim";
+  /** The default test account's client secret (a published test credential, not a secret). */
+  public static final String DEFAULT_CLIENT_SECRET = "tradekit-sim-secret";
+  public static final long DEFAULT_TOKEN_TTL_MS = 900_000;
+  public static final int DEFAULT_PRIVATE_HISTORY_SIZE = 100_000;
+
+  /** One test account of the private API: the credentials {@code public/auth} accepts. Immutable. */
+  public static final class Account {
+    private final String clientId;
+    private final String clientSecret;
+
+    public Account(String clientId, String clientSecret) {
+      if (clientId == null || clientId.isBlank() || clientSecret == null || clientSecret.isEmpty()) {
+        throw new IllegalArgumentException("account: clientId and clientSecret must be non-empty");
+      }
+      this.clientId = clientId;
+      this.clientSecret = clientSecret;
+    }
+
+    public String clientId() {
+      return clientId;
+    }
+
+    public String clientSecret() {
+      return clientSecret;
+    }
+
+    @Override
+    public String toString() {
+      // Never the secret: options objects end up in logs.
+      return "Account{clientId=" + clientId + "}";
+    }
+  }
 
   private static final Set<String> KEYS = Set.of("host", "port", "instruments", "tradesPerSecond",
     "bookChangesPerSecond", "tickerIntervalMs", "chartIntervalMs", "generatorTickMs", "seed",
-    "minHeartbeatIntervalMs", "minHeartbeatIntervalSeconds", "historyStartMs", "tradeHistorySize", "faults");
+    "minHeartbeatIntervalMs", "minHeartbeatIntervalSeconds", "historyStartMs", "tradeHistorySize", "faults",
+    "accounts", "tokenTtlMs", "privateHistorySize");
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
@@ -65,6 +109,9 @@ public final class SimulatedExchangeOptions {
   private long historyStartMs = DEFAULT_HISTORY_START_MS;
   private int tradeHistorySize = DEFAULT_TRADE_HISTORY_SIZE;
   private List<Fault> faults = List.of();
+  private List<Account> accounts = List.of(new Account(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET));
+  private long tokenTtlMs = DEFAULT_TOKEN_TTL_MS;
+  private int privateHistorySize = DEFAULT_PRIVATE_HISTORY_SIZE;
 
   public SimulatedExchangeOptions() {
   }
@@ -125,6 +172,23 @@ public final class SimulatedExchangeOptions {
       }
     }
     faults = List.copyOf(parsed);
+    if (block.has("accounts")) {
+      List<Account> list = new ArrayList<>();
+      for (ConfigReader a : block.objectList("accounts")) {
+        a.rejectUnknownKeys(Set.of("clientId", "clientSecret"));
+        String secret = a.requiredString("clientSecret");
+        if (secret.isEmpty()) {
+          throw new ConfigException(a.path("clientSecret"), "expected a non-empty secret");
+        }
+        list.add(new Account(a.requiredString("clientId"), secret));
+      }
+      if (list.isEmpty()) {
+        throw new ConfigException(block.path("accounts"), "expected at least one {clientId, clientSecret}");
+      }
+      accounts = List.copyOf(list);
+    }
+    tokenTtlMs = block.millis("tokenTtlMs", DEFAULT_TOKEN_TTL_MS, 1);
+    privateHistorySize = block.intValue("privateHistorySize", DEFAULT_PRIVATE_HISTORY_SIZE, 1, 10_000_000);
   }
 
   public String getHost() {
@@ -254,10 +318,54 @@ public final class SimulatedExchangeOptions {
     return this;
   }
 
-  /** @return the options as a config block that the JSON constructor accepts */
+  /** @return the test accounts {@code public/auth} accepts */
+  public List<Account> getAccounts() {
+    return accounts;
+  }
+
+  public SimulatedExchangeOptions setAccounts(List<Account> accounts) {
+    if (accounts.isEmpty()) {
+      throw new IllegalArgumentException("accounts: expected at least one account");
+    }
+    this.accounts = List.copyOf(accounts);
+    return this;
+  }
+
+  /** @return the access token lifetime in ms */
+  public long getTokenTtlMs() {
+    return tokenTtlMs;
+  }
+
+  public SimulatedExchangeOptions setTokenTtlMs(long tokenTtlMs) {
+    if (tokenTtlMs < 1) {
+      throw new IllegalArgumentException("tokenTtlMs: expected >= 1, got " + tokenTtlMs);
+    }
+    this.tokenTtlMs = tokenTtlMs;
+    return this;
+  }
+
+  /** @return how many orders (and, separately, own fills) the private API keeps at most */
+  public int getPrivateHistorySize() {
+    return privateHistorySize;
+  }
+
+  public SimulatedExchangeOptions setPrivateHistorySize(int privateHistorySize) {
+    if (privateHistorySize < 1) {
+      throw new IllegalArgumentException("privateHistorySize: expected >= 1, got " + privateHistorySize);
+    }
+    this.privateHistorySize = privateHistorySize;
+    return this;
+  }
+
+  /**
+   * @return the options as a config block that the JSON constructor accepts; it holds the test
+   *     accounts' secrets, so dump it only through {@code ConfigLoader.redactedForLog}
+   */
   public JsonObject toJson() {
     JsonArray faultArray = new JsonArray();
     faults.forEach(f -> faultArray.add(f.toJson()));
+    JsonArray accountArray = new JsonArray();
+    accounts.forEach(a -> accountArray.add(new JsonObject().put("clientId", a.clientId()).put("clientSecret", a.clientSecret())));
     return new JsonObject()
       .put("host", host)
       .put("port", port)
@@ -271,6 +379,9 @@ public final class SimulatedExchangeOptions {
       .put("minHeartbeatIntervalMs", minHeartbeatIntervalMs)
       .put("historyStartMs", historyStartMs)
       .put("tradeHistorySize", tradeHistorySize)
-      .put("faults", faultArray);
+      .put("faults", faultArray)
+      .put("accounts", accountArray)
+      .put("tokenTtlMs", tokenTtlMs)
+      .put("privateHistorySize", privateHistorySize);
   }
 }

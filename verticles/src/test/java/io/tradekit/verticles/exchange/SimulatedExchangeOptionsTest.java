@@ -46,4 +46,35 @@ class SimulatedExchangeOptionsTest {
       .put("minHeartbeatIntervalMs", 300).put("minHeartbeatIntervalSeconds", 1)))
       .isInstanceOf(ConfigException.class).hasMessageStartingWith("minHeartbeatIntervalSeconds:");
   }
+
+  @Test
+  void privateApiKeysParseAndRoundTripWithTheDefaultTestAccount() {
+    SimulatedExchangeOptions defaults = new SimulatedExchangeOptions(new JsonObject());
+    assertThat(defaults.getAccounts()).extracting(SimulatedExchangeOptions.Account::clientId)
+      .containsExactly(SimulatedExchangeOptions.DEFAULT_CLIENT_ID);
+    assertThat(defaults.getTokenTtlMs()).isEqualTo(900_000);
+    SimulatedExchangeOptions o = new SimulatedExchangeOptions(new JsonObject()
+      .put("accounts", new JsonArray().add(new JsonObject().put("clientId", "bot").put("clientSecret", "s3")))
+      .put("tokenTtlMs", 500).put("privateHistorySize", 10)
+      .put("faults", new JsonArray().add(new JsonObject().put("type", "order_reply_delay").put("delayMs", 700).put("probability", 0.25))));
+    assertThat(o.getAccounts().get(0).toString()).doesNotContain("s3");
+    assertThat(o.getFaults().get(0).delayMs()).isEqualTo(700);
+    assertThat(o.getFaults().get(0).probability()).isEqualTo(0.25);
+    assertThat(new SimulatedExchangeOptions(o.toJson()).toJson()).isEqualTo(o.toJson());
+  }
+
+  @Test
+  void privateApiErrorsNameTheKeyPath() {
+    assertThatThrownBy(() -> new SimulatedExchangeOptions(new JsonObject()
+      .put("accounts", new JsonArray().add(new JsonObject().put("clientId", "bot")))))
+      .isInstanceOf(ConfigException.class).hasMessageStartingWith("accounts[0].clientSecret:");
+    assertThatThrownBy(() -> new SimulatedExchangeOptions(new JsonObject().put("accounts", new JsonArray())))
+      .isInstanceOf(ConfigException.class).hasMessageStartingWith("accounts:");
+    assertThatThrownBy(() -> new SimulatedExchangeOptions(new JsonObject()
+      .put("faults", new JsonArray().add(new JsonObject().put("type", "order_reply_delay")))))
+      .isInstanceOf(ConfigException.class).hasMessageStartingWith("faults[0]: delayMs:");
+    assertThatThrownBy(() -> new SimulatedExchangeOptions(new JsonObject()
+      .put("faults", new JsonArray().add(new JsonObject().put("type", "stall").put("durationMs", 10).put("probability", 0.5)))))
+      .isInstanceOf(ConfigException.class).hasMessageStartingWith("faults[0]: probability:");
+  }
 }

@@ -113,6 +113,46 @@ final class TestClient {
       .map(reply -> reply.getJsonArray("result"));
   }
 
+  /** @return the whole reply of {@code public/auth} with client credentials */
+  Future<JsonObject> auth(String clientId, String clientSecret) {
+    return call("public/auth", new JsonObject().put("grant_type", "client_credentials")
+      .put("client_id", clientId).put("client_secret", clientSecret));
+  }
+
+  /** @return the {@code result} of {@code public/auth} with the simulator's default test account; fails on an error reply */
+  Future<JsonObject> auth() {
+    return auth(SimulatedExchangeOptions.DEFAULT_CLIENT_ID, SimulatedExchangeOptions.DEFAULT_CLIENT_SECRET).map(TestClient::result);
+  }
+
+  /** @return the {@code result} of {@code method}; fails with the error object's text on an error reply */
+  Future<Object> rpc(String method, JsonObject params) {
+    return call(method, params).map(reply -> {
+      if (reply.containsKey("error")) {
+        throw new IllegalStateException(method + " failed: " + reply.getJsonObject("error").encode());
+      }
+      return reply.getValue("result");
+    });
+  }
+
+  /** @return the object {@code result} of a reply; fails with the error object's text on an error reply */
+  static JsonObject result(JsonObject reply) {
+    if (reply.containsKey("error")) {
+      throw new IllegalStateException("error reply: " + reply.getJsonObject("error").encode());
+    }
+    return reply.getJsonObject("result");
+  }
+
+  /** @return the notifications of {@code channel} received so far, their {@code data} in arrival order */
+  List<Object> data(String channel) {
+    List<Object> out = new java.util.ArrayList<>();
+    for (Frame f : notifications) {
+      if (channel.equals(f.channel())) {
+        out.add(f.object().getJsonObject("params").getValue("data"));
+      }
+    }
+    return out;
+  }
+
   /** @return the first frame, already received or future, that matches {@code predicate} */
   Future<Frame> awaitFrame(Predicate<Frame> predicate) {
     Promise<Frame> promise = Promise.promise();

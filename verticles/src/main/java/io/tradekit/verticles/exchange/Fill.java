@@ -1,0 +1,80 @@
+package io.tradekit.verticles.exchange;
+
+import io.vertx.core.json.JsonObject;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+
+/**
+ * One own fill (user trade) of the simulated exchange's private API: an immutable value created by
+ * the {@link MatchingEngine} on the exchange's context.
+ *
+ * <p>{@code trade_seq} counts per account and instrument (1, 2, 3... after a start-time base, so a
+ * restarted exchange never reuses one); {@code trade_id} is unique over the exchange ({@code u}
+ * prefix: never equal to a public trade's id). Fee: maker 0, taker {@link #TAKER_FEE_RATE} of the
+ * amount's value in the base currency ({@code amount / price}, inverse perpetuals).
+ */
+final class Fill {
+
+  static final BigDecimal TAKER_FEE_RATE = new BigDecimal("0.0005");
+
+  final String tradeId;
+  final long tradeSeq;
+  final String account;
+  final Order order;
+  final String orderId;
+  final String label;
+  final String instrument;
+  final boolean buy;
+  final long amount;
+  final long priceTicks;
+  final boolean maker;
+  final long timestampMs;
+  /** The order's state right after this fill. */
+  final String orderState;
+
+  Fill(String tradeId, long tradeSeq, Order order, long amount, long priceTicks, boolean maker, long timestampMs) {
+    this.tradeId = tradeId;
+    this.tradeSeq = tradeSeq;
+    this.account = order.account;
+    this.order = order;
+    this.orderId = order.orderId;
+    this.label = order.label;
+    this.instrument = order.instrument;
+    this.buy = order.buy;
+    this.amount = amount;
+    this.priceTicks = priceTicks;
+    this.maker = maker;
+    this.timestampMs = timestampMs;
+    this.orderState = order.state;
+  }
+
+  BigDecimal fee() {
+    if (maker) {
+      return BigDecimal.ZERO;
+    }
+    BigDecimal price = order.price(priceTicks);
+    return BigDecimal.valueOf(amount).multiply(TAKER_FEE_RATE).divide(price, 8, RoundingMode.HALF_EVEN).stripTrailingZeros();
+  }
+
+  /** @return the Deribit user trade object */
+  JsonObject toJson() {
+    return new JsonObject()
+      .put("trade_id", tradeId)
+      .put("trade_seq", tradeSeq)
+      .put("order_id", orderId)
+      .put("label", label)
+      .put("instrument_name", instrument)
+      .put("direction", buy ? "buy" : "sell")
+      .put("amount", BigDecimal.valueOf(amount).setScale(1))
+      .put("price", order.price(priceTicks))
+      .put("fee", fee())
+      .put("fee_currency", ChartHistory.currency(instrument))
+      .put("liquidity", maker ? "M" : "T")
+      .put("order_type", order.market ? "market" : "limit")
+      .put("post_only", order.postOnly)
+      .put("reduce_only", order.reduceOnly)
+      .put("state", orderState)
+      .put("timestamp", timestampMs);
+  }
+}

@@ -1,0 +1,127 @@
+package io.tradekit.verticles.exchange;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.math.BigDecimal;
+import java.util.List;
+
+/**
+ * The validated parameters of {@code private/buy} / {@code private/sell}: every bad parameter is
+ * a -32602 naming it. Immutable once parsed; created on the exchange's context by {@link PrivateApi}.
+ */
+final class OrderRequest {
+
+  /** Deribit's limit on {@code label}. */
+  static final int MAX_LABEL_CHARS = 64;
+  static final String GTC = "good_til_cancelled";
+  static final String IOC = "immediate_or_cancel";
+  static final String FOK = "fill_or_kill";
+
+  final String instrument;
+  final boolean buy;
+  final long amount;
+  final boolean market;
+  final long priceTicks;
+  final String label;
+  final boolean postOnly;
+  final boolean rejectPostOnly;
+  final boolean reduceOnly;
+  final String timeInForce;
+
+  private OrderRequest(JsonObject params, boolean buy, List<String> instruments) {
+    this.buy = buy;
+    this.instrument = PublicApi.requiredString(params, "instrument_name");
+    if (!instruments.contains(instrument)) {
+      throw RpcException.invalidParams("instrument_name", "unknown instrument " + instrument);
+    }
+    this.amount = amount(params, "amount", instrument);
+    String type = optionalString(params, "type", "limit");
+    if (!List.of("limit", "market").contains(type)) {
+      throw RpcException.invalidParams("type", "expected limit or market (the simulator has no stop orders), got " + type);
+    }
+    this.market = "market".equals(type);
+    this.priceTicks = market ? 0 : priceTicks(params, "price", instrument);
+    String labelValue = params.getValue("label") == null ? "" : PublicApi.requiredString(params, "label");
+    if (labelValue.length() > MAX_LABEL_CHARS) {
+      throw RpcException.invalidParams("label", "at most " + MAX_LABEL_CHARS + " characters, got " + labelValue.length());
+    }
+    this.label = labelValue;
+    this.postOnly = bool(params, "post_only");
+    this.rejectPostOnly = bool(params, "reject_post_only");
+    this.reduceOnly = bool(params, "reduce_only");
+    this.timeInForce = optionalString(params, "time_in_force", GTC);
+    if (!List.of(GTC, IOC, FOK).contains(timeInForce)) {
+      throw RpcException.invalidParams("time_in_force", "expected " + GTC + ", " + IOC + " or " + FOK + ", got " + timeInForce);
+    }
+    if (postOnly && (market || !GTC.equals(timeInForce))) {
+      throw RpcException.invalidParams("post_only", "only for limit orders that are good_til_cancelled");
+    }
+  }
+
+  static OrderRequest parse(JsonObject params, boolean buy, List<String> instruments) {
+    return new OrderRequest(params, buy, instruments);
+  }
+
+  /** @return the contract size of {@code instrument}: amounts are whole multiples of it (as in public/get_instruments) */
+  static long contractSize(String instrument) {
+    return "BTC".equals(ChartHistory.currency(instrument)) ? 10 : 1;
+  }
+
+  /** @return a positive amount, a whole multiple of the instrument's contract size */
+  static long amount(JsonObject params, String name, String instrument) {
+    BigDecimal value = decimal(params, name);
+    long size = contractSize(instrument);
+    if (value.signum() <= 0 || value.stripTrailingZeros().scale() > 0 || value.longValue() % size != 0) {
+      throw RpcException.invalidParams(name, "expected a positive whole multiple of the contract size " + size + ", got " + value.toPlainString());
+    }
+    return value.longValueExact();
+  }
+
+  /** @return a positive price on the instrument's tick grid, in ticks */
+  static long priceTicks(JsonObject params, String name, String instrument) {
+    BigDecimal value = decimal(params, name);
+    BigDecimal tick = ChartHistory.tickSize(instrument);
+    BigDecimal[] qr = value.divideAndRemainder(tick);
+    if (value.signum() <= 0 || qr[1].signum() != 0) {
+      throw RpcException.invalidParams(name, "expected a positive multiple of the tick size " + tick.toPlainString() + ", got " + value.toPlainString());
+    }
+    return qr[0].longValueExact();
+  }
+
+  private static BigDecimal decimal(JsonObject params, String name) {
+    Object value = params.getValue(name);
+    if (value == null) {
+      throw RpcException.invalidParams(name, "required parameter missing");
+    }
+    try {
+      if (value instanceof Number || value instanceof String) {
+        return new BigDecimal(value.toString());
+      }
+    } catch (NumberFormatException e) {
+      // fall through to the error below
+    }
+    throw RpcException.invalidParams(name, "expected a number, got " + value);
+  }
+
+  private static String optionalString(JsonObject params, String name, String defaultValue) {
+    return params.getValue(name) == null ? defaultValue : PublicApi.requiredString(params, name);
+  }
+
+  private static boolean bool(JsonObject params, String name) {
+    Object value = params.getValue(name);
+    if (value == null) {
+      return false;
+    }
+    if (value instanceof Boolean) {
+      return (Boolean) value;
+    }
+    if ("true".equals(value) || "false".equals(value)) {
+      return "true".equals(value);
+    }
+    if (value instanceof JsonArray || value instanceof JsonObject || value instanceof Number || value instanceof String) {
+      throw RpcException.invalidParams(name, "expected true or false, got " + value);
+    }
+    return false;
+  }
+}

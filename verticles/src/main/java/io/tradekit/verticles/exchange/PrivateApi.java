@@ -1,0 +1,272 @@
+package io.tradekit.verticles.exchange;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * The simulated exchange's private JSON-RPC API over WebSocket: {@code public/auth} and the
+ * {@code private/*} methods (orders, queries, positions, cancel-on-disconnect), with the order
+ * faults applied to {@code private/buy|sell}: refused with 10009 or 10028 (the latter also closes
+ * the session), or accepted and then the reply lost, delayed, or the connection cut before it.
+ *
+ * <p>Called by {@link ExchangeConnection} for these methods, on the exchange's context. A private
+ * call needs the connection's access token to be valid (13009 otherwise); the token_expiry fault
+ * expires it just before the call.
+ */
+final class PrivateApi {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PrivateApi.class);
+  static final int NOT_ENOUGH_FUNDS = 10009;
+  /** Deribit's "raw subscriptions are not available for unauthorized connections". */
+  static final int RAW_NEEDS_AUTH = 13778;
+
+  private final Vertx vertx;
+  private final SimulatedExchangeOptions options;
+  private final FaultBoard faults;
+  private final ExchangeStats stats;
+  private final Accounts accounts;
+  private final MatchingEngine engine;
+
+  PrivateApi(Vertx vertx, SimulatedExchangeOptions options, FaultBoard faults, ExchangeStats stats,
+             MatchingEngine engine) {
+    this.vertx = vertx;
+    this.options = options;
+    this.faults = faults;
+    this.stats = stats;
+    this.accounts = new Accounts(options);
+    this.engine = engine;
+  }
+
+  PrivateLedger ledger() {
+    return engine.ledger();
+  }
+
+  /** {@code public/auth}: on success the connection is authenticated as the account. */
+  JsonObject auth(ExchangeConnection c, JsonObject params) {
+    JsonObject result = accounts.auth(params);
+    c.session.accessToken = result.getString("access_token");
+    c.session.account = accounts.accountOf(c.session.accessToken);
+    LOG.debug("event=exchange.auth id={} account={} grant={}", c.id, c.session.account, params.getValue("grant_type"));
+    return result;
+  }
+
+  /**
+   * @return the account of the connection's valid access token
+   * @throws RpcException 13009 when not authenticated, or the token expired (or the fault expired it)
+   */
+  String account(ExchangeConnection c) {
+    if (c.session.authenticated() && faults.take(Fault.Type.TOKEN_EXPIRY) != null) {
+      accounts.expire(c.session.accessToken);
+    }
+    return accounts.accountOf(c.session.accessToken);
+  }
+
+  /** Checks that a connection may subscribe to a user channel: 13778 unauthenticated, 13009 expired. */
+  void checkPrivateSubscription(ExchangeConnection c) {
+    if (!c.session.authenticated()) {
+      throw new RpcException(RAW_NEEDS_AUTH, "raw_subscriptions_not_available_for_unauthorized",
+        new JsonObject().put("reason", "user.* channels need an authenticated connection: call public/auth first"));
+    }
+    accounts.accountOf(c.session.accessToken);
+  }
+
+  /** Answers {@code method} (a {@code private/*} other than subscribe/unsubscribe) on {@code c}. */
+  void call(ExchangeConnection c, Object id, String method, JsonObject params, long usIn) {
+    String account = account(c);
+    switch (method) {
+      case "private/buy":
+      case "private/sell":
+        place(c, id, account, method.endsWith("buy"), params, usIn);
+        return;
+      default:
+        c.reply(id, answer(c, account, method, params), usIn);
+    }
+  }
+
+  private Object answer(ExchangeConnection c, String account, String method, JsonObject params) {
+    PrivateLedger ledger = engine.ledger();
+    switch (method) {
+      case "private/cancel":
+        return engine.cancel(account, PublicApi.requiredString(params, "order_id")).toJson();
+      case "private/cancel_by_label":
+        return engine.cancelByLabel(account, PublicApi.requiredString(params, "label"), optional(params, "currency"));
+      case "private/cancel_all":
+        return engine.cancelAll(account, null);
+      case "private/cancel_all_by_instrument":
+        return engine.cancelAll(account, instrument(params));
+      case "private/edit":
+        return edit(orderOf(account, PublicApi.requiredString(params, "order_id")), params);
+      case "private/edit_by_label":
+        return edit(openOrderByLabel(account, PublicApi.requiredString(params, "label"), instrument(params)), params);
+      case "private/get_open_orders_by_instrument":
+        return orders(engine.openOrders(account, instrument(params)));
+      case "private/get_open_orders":
+        return orders(engine.openOrders(account, null));
+      case "private/get_order_state":
+        return orderOf(account, PublicApi.requiredString(params, "order_id")).toJson();
+      case "private/get_order_state_by_label":
+        return ordersByLabel(account, PublicApi.requiredString(params, "label"), optional(params, "currency"));
+      case "private/get_user_trades_by_instrument":
+        return userTrades(account, params);
+      case "private/get_positions":
+        return positions(account, optional(params, "currency"));
+      case "private/get_position":
+        return ledger.positionJson(account, instrument(params));
+      case "private/enable_cancel_on_disconnect":
+        String scope = params.getValue("scope") == null ? "connection" : PublicApi.requiredString(params, "scope");
+        if (!List.of("connection", "account").contains(scope)) {
+          throw RpcException.invalidParams("scope", "expected connection or account, got " + scope);
+        }
+        c.session.cancelOnDisconnect = true;
+        c.session.cancelWholeAccount = "account".equals(scope);
+        return "ok";
+      case "private/disable_cancel_on_disconnect":
+        c.session.cancelOnDisconnect = false;
+        return "ok";
+      case "private/get_cancel_on_disconnect":
+        return new JsonObject().put("scope", c.session.cancelWholeAccount ? "account" : "connection")
+          .put("enabled", c.session.cancelOnDisconnect);
+      default:
+        throw RpcException.methodNotFound(method);
+    }
+  }
+
+  private void place(ExchangeConnection c, Object id, String account, boolean buy, JsonObject params, long usIn) {
+    OrderRequest request = OrderRequest.parse(params, buy, options.getInstruments());
+    if (faults.take(Fault.Type.ORDER_TOO_MANY_REQUESTS) != null) {
+      c.rateLimitClose(id, usIn, "matching engine request credits exhausted (simulated); session terminated");
+      return;
+    }
+    if (faults.take(Fault.Type.ORDER_NOT_ENOUGH_FUNDS) != null) {
+      throw new RpcException(NOT_ENOUGH_FUNDS, "not_enough_funds",
+        new JsonObject().put("reason", "not enough funds for this order (simulated)"));
+    }
+    JsonObject result = engine.place(account, c.id, request).toJson();
+    stats.ordersAccepted.incrementAndGet();
+    if (faults.take(Fault.Type.ORDER_DISCONNECT) != null) {
+      stats.orderRepliesWithheld.incrementAndGet();
+      c.drop();
+      return;
+    }
+    if (faults.take(Fault.Type.ORDER_REPLY_LOST) != null) {
+      stats.orderRepliesWithheld.incrementAndGet();
+      return;
+    }
+    Fault delay = faults.take(Fault.Type.ORDER_REPLY_DELAY);
+    if (delay != null) {
+      stats.orderRepliesDelayed.incrementAndGet();
+      vertx.setTimer(delay.delayMs(), t -> c.reply(id, result, usIn));
+      return;
+    }
+    c.reply(id, result, usIn);
+  }
+
+  private JsonObject edit(Order order, JsonObject params) {
+    long amount = OrderRequest.amount(params, "amount", order.instrument);
+    long price = order.market ? 0 : OrderRequest.priceTicks(params, "price", order.instrument);
+    return engine.edit(order, amount, price).toJson();
+  }
+
+  private Order orderOf(String account, String orderId) {
+    Order order = engine.ledger().order(account, orderId);
+    if (order == null) {
+      throw new RpcException(MatchingEngine.ORDER_NOT_FOUND, "order_not_found",
+        new JsonObject().put("reason", "no order " + orderId).put("param", "order_id"));
+    }
+    return order;
+  }
+
+  private Order openOrderByLabel(String account, String label, String instrument) {
+    Order found = null;
+    for (Order o : engine.ledger().byLabel(account, label)) {
+      if (o.isOpen() && o.instrument.equals(instrument)) {
+        if (found != null) {
+          throw RpcException.invalidParams("label", "more than one open order of " + instrument + " has label " + label);
+        }
+        found = o;
+      }
+    }
+    if (found == null) {
+      throw new RpcException(MatchingEngine.ORDER_NOT_FOUND, "order_not_found",
+        new JsonObject().put("reason", "no open order of " + instrument + " with label " + label).put("param", "label"));
+    }
+    return found;
+  }
+
+  private JsonArray ordersByLabel(String account, String label, String currency) {
+    JsonArray array = new JsonArray();
+    for (Order o : engine.ledger().byLabel(account, label)) {
+      if (currency == null || "any".equals(currency) || currency.equals(ChartHistory.currency(o.instrument))) {
+        array.add(o.toJson());
+      }
+    }
+    return array;
+  }
+
+  private JsonObject userTrades(String account, JsonObject params) {
+    String instrument = instrument(params);
+    for (String unsupported : List.of("start_timestamp", "end_timestamp")) {
+      if (params.getValue(unsupported) != null) {
+        throw RpcException.invalidParams(unsupported, "not supported by the simulated exchange, use start_seq/end_seq");
+      }
+    }
+    long count = params.getValue("count") == null ? PublicApi.DEFAULT_TRADES_PER_PAGE : PublicApi.requiredLong(params, "count");
+    if (count < 1 || count > PublicApi.MAX_TRADES_PER_PAGE) {
+      throw RpcException.invalidParams("count", "expected a whole number in [1, " + PublicApi.MAX_TRADES_PER_PAGE + "], got " + count);
+    }
+    String sorting = params.getValue("sorting") == null ? "default" : PublicApi.requiredString(params, "sorting");
+    if (!List.of("asc", "desc", "default").contains(sorting)) {
+      throw RpcException.invalidParams("sorting", "expected asc, desc or default, got " + sorting);
+    }
+    long start = params.getValue("start_seq") == null ? Long.MIN_VALUE : PublicApi.requiredLong(params, "start_seq");
+    long end = params.getValue("end_seq") == null ? Long.MAX_VALUE : PublicApi.requiredLong(params, "end_seq");
+    return engine.ledger().userTrades(account, instrument, start, end, (int) count, "asc".equals(sorting));
+  }
+
+  private JsonArray positions(String account, String currency) {
+    JsonArray array = new JsonArray();
+    for (String instrument : options.getInstruments()) {
+      if (currency == null || "any".equals(currency) || currency.equals(ChartHistory.currency(instrument))) {
+        array.add(engine.ledger().positionJson(account, instrument));
+      }
+    }
+    return array;
+  }
+
+  private static JsonArray orders(List<Order> orders) {
+    JsonArray array = new JsonArray();
+    orders.forEach(o -> array.add(o.toJson()));
+    return array;
+  }
+
+  private String instrument(JsonObject params) {
+    String instrument = PublicApi.requiredString(params, "instrument_name");
+    if (!options.getInstruments().contains(instrument)) {
+      throw RpcException.invalidParams("instrument_name", "unknown instrument " + instrument);
+    }
+    return instrument;
+  }
+
+  private static String optional(JsonObject params, String name) {
+    return params.getValue(name) == null ? null : PublicApi.requiredString(params, name);
+  }
+
+  /** Cancel-on-disconnect and the held notification, when {@code c} has closed. */
+  void connectionClosed(ExchangeConnection c) {
+    PrivateSession s = c.session;
+    if (s.heldTimer >= 0) {
+      vertx.cancelTimer(s.heldTimer);
+      s.heldTimer = -1;
+    }
+    s.heldFrame = null;
+    if (s.cancelOnDisconnect && s.account != null) {
+      int n = engine.cancelOnDisconnect(s.account, c.id, s.cancelWholeAccount);
+      LOG.info("event=exchange.cancel_on_disconnect id={} account={} cancelled={}", c.id, s.account, n);
+    }
+  }
+}

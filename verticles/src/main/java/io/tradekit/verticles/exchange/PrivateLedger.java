@@ -1,0 +1,227 @@
+package io.tradekit.verticles.exchange;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The simulated exchange's records of the private API: every accepted order (by id and by
+ * label), every own fill with its per-account, per-instrument {@code trade_seq}, and the positions
+ * derived from the fills. What {@code private/get_*} answer and what {@code /admin/private/*}
+ * show tests, so an executor's tables can be compared with the exchange's own truth.
+ *
+ * <p>Bounded by {@code privateHistorySize}: beyond it the oldest CLOSED order is forgotten (open
+ * orders never are) and, separately, the oldest fill (positions keep counting it). About 1 KB per
+ * record. Used only on the exchange's context.
+ */
+final class PrivateLedger {
+
+  /** A position of one account in one instrument, from its fills. */
+  static final class Position {
+    final String account;
+    final String instrument;
+    long size;
+    BigDecimal averagePrice = BigDecimal.ZERO;
+
+    Position(String account, String instrument) {
+      this.account = account;
+      this.instrument = instrument;
+    }
+
+    /** Adds a fill: the average is amount-weighted while the position grows, kept while it shrinks, the fill price after a flip. */
+    void apply(boolean buy, long amount, BigDecimal price) {
+      long delta = buy ? amount : -amount;
+      long before = size;
+      size += delta;
+      if (before == 0 || Long.signum(before) == Long.signum(delta)) {
+        averagePrice = averagePrice.multiply(BigDecimal.valueOf(Math.abs(before))).add(price.multiply(BigDecimal.valueOf(amount)))
+          .divide(BigDecimal.valueOf(Math.abs(size)), 8, RoundingMode.HALF_EVEN).stripTrailingZeros();
+      } else if (size == 0) {
+        averagePrice = BigDecimal.ZERO;
+      } else if (Long.signum(size) != Long.signum(before)) {
+        averagePrice = price;
+      }
+    }
+
+    JsonObject toJson() {
+      return new JsonObject()
+        .put("instrument_name", instrument)
+        .put("kind", "future")
+        .put("size", BigDecimal.valueOf(size).setScale(1))
+        .put("direction", size > 0 ? "buy" : size < 0 ? "sell" : "zero")
+        .put("average_price", averagePrice);
+    }
+  }
+
+  private final int historySize;
+  /** Start-time based: ids and trade_seq of a restarted exchange never repeat the previous run's. */
+  private final long idBase;
+  private long orderCounter;
+  private long tradeCounter;
+  private final LinkedHashMap<String, Order> orders = new LinkedHashMap<>();
+  private final Map<String, Map<String, List<Order>>> byLabel = new HashMap<>();
+  private final ArrayDeque<Fill> fills = new ArrayDeque<>();
+  private final Map<String, ArrayDeque<Fill>> fillsByKey = new HashMap<>();
+  private final Map<String, Long> lastTradeSeq = new HashMap<>();
+  private final Map<String, Position> positions = new LinkedHashMap<>();
+
+  PrivateLedger(int historySize, long startMs) {
+    this.historySize = historySize;
+    this.idBase = startMs * 1000;
+  }
+
+  private static String key(String account, String instrument) {
+    return account + '\n' + instrument;
+  }
+
+  /** @return a new order id, Deribit-like: {@code <currency>-<number>} */
+  String newOrderId(String instrument) {
+    return ChartHistory.currency(instrument) + "-" + (idBase + ++orderCounter);
+  }
+
+  /** @return the acceptance counter, the time priority of resting orders */
+  long nextPriority() {
+    return orderCounter;
+  }
+
+  void accepted(Order order) {
+    orders.put(order.orderId, order);
+    byLabel.computeIfAbsent(order.account, a -> new HashMap<>())
+      .computeIfAbsent(order.label, l -> new ArrayList<>(1)).add(order);
+    if (orders.size() > historySize) {
+      forgetOldestClosed();
+    }
+  }
+
+  private void forgetOldestClosed() {
+    for (Iterator<Order> it = orders.values().iterator(); it.hasNext(); ) {
+      Order o = it.next();
+      if (!o.isOpen()) {
+        it.remove();
+        Map<String, List<Order>> labels = byLabel.get(o.account);
+        List<Order> list = labels.get(o.label);
+        list.remove(o);
+        if (list.isEmpty()) {
+          labels.remove(o.label);
+        }
+        return;
+      }
+    }
+  }
+
+  /** @return the account's order {@code orderId}, or null (unknown, another account's, or forgotten) */
+  Order order(String account, String orderId) {
+    Order o = orders.get(orderId);
+    return o != null && o.account.equals(account) ? o : null;
+  }
+
+  /** @return the account's orders with {@code label}, oldest first (empty when none) */
+  List<Order> byLabel(String account, String label) {
+    return byLabel.getOrDefault(account, Map.of()).getOrDefault(label, List.of());
+  }
+
+  Collection<Order> orders() {
+    return orders.values();
+  }
+
+  /** Records a fill of {@code order} (already applied to it) and updates the position. */
+  Fill fill(Order order, long amount, long priceTicks, boolean maker, long nowMs) {
+    String key = key(order.account, order.instrument);
+    long seq = lastTradeSeq.merge(key, idBase + 1, (old, one) -> old + 1);
+    Fill fill = new Fill("u" + (idBase + ++tradeCounter), seq, order, amount, priceTicks, maker, nowMs);
+    fills.add(fill);
+    fillsByKey.computeIfAbsent(key, k -> new ArrayDeque<>()).add(fill);
+    position(order.account, order.instrument).apply(order.buy, amount, order.price(priceTicks));
+    if (fills.size() > historySize) {
+      Fill oldest = fills.poll();
+      // Fills are appended in one global order, so the globally oldest heads its own queue too.
+      fillsByKey.get(key(oldest.account, oldest.instrument)).poll();
+    }
+    return fill;
+  }
+
+  private Position position(String account, String instrument) {
+    return positions.computeIfAbsent(key(account, instrument), k -> new Position(account, instrument));
+  }
+
+  /** @return the signed position size (buy positive) of the account in {@code instrument} */
+  long positionSize(String account, String instrument) {
+    Position p = positions.get(key(account, instrument));
+    return p == null ? 0 : p.size;
+  }
+
+  /** @return the Deribit position object (size 0 when the account never traded {@code instrument}) */
+  JsonObject positionJson(String account, String instrument) {
+    Position p = positions.get(key(account, instrument));
+    return (p == null ? new Position(account, instrument) : p).toJson();
+  }
+
+  /**
+   * {@code private/get_user_trades_by_instrument}: the account's fills of {@code instrument} with
+   * {@code startSeq <= trade_seq <= endSeq}, at most {@code count}, oldest first when
+   * {@code ascending} (newest first otherwise), and whether more of the range remain.
+   */
+  JsonObject userTrades(String account, String instrument, long startSeq, long endSeq, int count, boolean ascending) {
+    List<Fill> matching = new ArrayList<>();
+    ArrayDeque<Fill> all = fillsByKey.getOrDefault(key(account, instrument), new ArrayDeque<>());
+    Iterator<Fill> it = ascending ? all.iterator() : all.descendingIterator();
+    boolean more = false;
+    while (it.hasNext()) {
+      Fill f = it.next();
+      if (f.tradeSeq < startSeq || f.tradeSeq > endSeq) {
+        continue;
+      }
+      if (matching.size() == count) {
+        more = true;
+        break;
+      }
+      matching.add(f);
+    }
+    JsonArray trades = new JsonArray();
+    matching.forEach(f -> trades.add(f.toJson()));
+    return new JsonObject().put("trades", trades).put("has_more", more);
+  }
+
+  /** @return {@code GET /admin/private/orders}: every order kept, oldest first, with its account */
+  JsonArray ordersJson(String accountOrNull) {
+    JsonArray array = new JsonArray();
+    for (Order o : orders.values()) {
+      if (accountOrNull == null || accountOrNull.equals(o.account)) {
+        array.add(o.toJson().put("account", o.account));
+      }
+    }
+    return array;
+  }
+
+  /** @return {@code GET /admin/private/fills}: every fill kept, oldest first, with its account */
+  JsonArray fillsJson(String accountOrNull) {
+    JsonArray array = new JsonArray();
+    for (Fill f : fills) {
+      if (accountOrNull == null || accountOrNull.equals(f.account)) {
+        array.add(f.toJson().put("account", f.account));
+      }
+    }
+    return array;
+  }
+
+  /** @return {@code GET /admin/private/positions}: every position that has had a fill, with its account */
+  JsonArray positionsJson(String accountOrNull) {
+    JsonArray array = new JsonArray();
+    for (Position p : positions.values()) {
+      if (accountOrNull == null || accountOrNull.equals(p.account)) {
+        array.add(p.toJson().put("account", p.account));
+      }
+    }
+    return array;
+  }
+}
