@@ -274,7 +274,7 @@ public final class JsonRpcTransport {
       Promise<Object> reply = pending.remove(requestId);
       if (reply != null) {
         if (error != null) {
-          reply.tryFail(new IllegalStateException("error " + error.getValue("code") + ": " + error.getValue("message")));
+          reply.tryFail(new JsonRpcErrorException(error));
         } else {
           reply.tryComplete(frame.getValue("result"));
         }
@@ -295,7 +295,7 @@ public final class JsonRpcTransport {
   /**
    * Sends a JSON-RPC request on the current connection.
    *
-   * @return the {@code result}; fails on an error reply, after {@code requestTimeoutMs}, or with a
+   * @return the {@code result}; fails with a {@link JsonRpcErrorException} on an error reply, after {@code requestTimeoutMs}, or with a
    *     {@link FeedClosedException} when the connection closes or the transport stops first
    */
   public Future<Object> request(String method, JsonObject params) {

@@ -1,0 +1,276 @@
+package io.tradekit.verticles.executor;
+
+import io.tradekit.feed.FeedClosedException;
+import io.tradekit.feed.JsonRpcErrorException;
+import io.tradekit.feed.PrivateSession;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.math.BigDecimal;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Turns one parsed intent into its outcome, exactly once at the exchange:
+ *
+ * <ul>
+ *   <li>{@code new}: risk checks and the INSERT of the {@code pending_new} row run one intent at a
+ *       time (a gate), so limits see every order before it; then the order is sent with its label.
+ *       An error reply means the exchange refused it (the row becomes rejected with the reason). A
+ *       lost reply (timeout, disconnect after the request left) is AMBIGUOUS: the order is never
+ *       sent again blindly; {@code private/get_order_state_by_label} decides, and only when the
+ *       exchange confirms no such order is it sent again (at most {@code maxSendAttempts} sends).
+ *       A redelivered intent whose row exists resumes from the row: terminal → its outcome;
+ *       pending_new → asked by label first.</li>
+ *   <li>{@code cancel} / {@code edit}: by the target's order id; after an ambiguous failure the
+ *       order's state is read back and the (idempotent) request repeated only while it is still needed.</li>
+ * </ul>
+ *
+ * <p>Runs on the executor's context. Labels in flight are tracked so reconciliation leaves them to
+ * this path.
+ */
+final class IntentProcessor {
+
+  private static final Logger LOG = LoggerFactory.getLogger(IntentProcessor.class);
+
+  private final Vertx vertx;
+  private final ExecutorOptions options;
+  private final OrderStore store;
+  private final PrivateSession session;
+  private final RiskLimits risk;
+  private final ExecutorMetrics metrics;
+  private final Supplier<Future<Void>> awaitReady;
+  private final Set<String> inFlight = new HashSet<>();
+  private Future<Void> gate = Future.succeededFuture();
+
+  IntentProcessor(Vertx vertx, ExecutorOptions options, OrderStore store, PrivateSession session, RiskLimits risk,
+      ExecutorMetrics metrics, Supplier<Future<Void>> awaitReady) {
+    this.vertx = vertx;
+    this.options = options;
+    this.store = store;
+    this.session = session;
+    this.risk = risk;
+    this.metrics = metrics;
+    this.awaitReady = awaitReady;
+  }
+
+  boolean inFlight(String label) {
+    return inFlight.contains(label);
+  }
+
+  /** @return the outcome (not yet recorded) of a valid intent; fails when it must be retried later */
+  Future<Outcome> process(Intent in, String failClosedReason) {
+    if (in.isNew()) {
+      inFlight.add(in.id());
+      return placeNew(in, failClosedReason).eventually(() -> {
+        inFlight.remove(in.id());
+        return Future.succeededFuture();
+      });
+    }
+    if ("edit".equals(in.type()) && failClosedReason != null) {
+      return Future.succeededFuture(Outcome.rejected(in.id(), in.type(), failClosedReason));
+    }
+    return store.find(in.target()).compose(row -> {
+      if (row == null) {
+        return Future.succeededFuture(Outcome.rejected(in.id(), in.type(), "target: no order with label " + in.target()));
+      }
+      String state = row.getString("state");
+      if (OrderStore.TERMINAL.contains(state)) {
+        return Future.succeededFuture(new Outcome(in.id(), in.type(), "rejected", row.getString("order_id"), state,
+          plain(row.getBigDecimal("filled_amount")), "target: order is already " + state));
+      }
+      if (row.getString("order_id") == null) {
+        return Future.succeededFuture(Outcome.rejected(in.id(), in.type(), "target: order not yet acknowledged by the exchange"));
+      }
+      return modify(in, row.getString("order_id"), 1);
+    });
+  }
+
+  private Future<Outcome> placeNew(Intent in, String failClosedReason) {
+    return store.find(in.id()).compose(row -> {
+      if (row == null) {
+        return admit(in, failClosedReason).compose(inserted -> store.find(in.id())).compose(r -> {
+          if ("pending_new".equals(r.getString("state"))) {
+            return send(in, 1);
+          }
+          return Future.succeededFuture(r);
+        });
+      }
+      if ("pending_new".equals(row.getString("state"))) {
+        // A redelivered intent that may have been sent: ask before anything else.
+        return resolve(in, 1);
+      }
+      return Future.succeededFuture(row);
+    }).map(r -> newOutcome(in, r));
+  }
+
+  /** Risk checks and the INSERT, one intent at a time. */
+  private Future<Boolean> admit(Intent in, String failClosedReason) {
+    Promise<Boolean> done = Promise.promise();
+    gate = gate.transform(ignored -> {
+      Future<Boolean> step = failClosedReason != null ? store.insert(in, "rejected", failClosedReason)
+        : store.risk(in.instrument(), in.side()).compose(view -> {
+          String refused = risk.check(in, view);
+          if (refused != null) {
+            metrics.rejected("risk");
+          }
+          return store.insert(in, refused == null ? "pending_new" : "rejected", refused);
+        });
+      step.onComplete(done);
+      return step.<Void>mapEmpty().otherwiseEmpty();
+    });
+    return done.future();
+  }
+
+  private Future<Row> send(Intent in, int attempt) {
+    JsonObject params = new JsonObject().put("instrument_name", in.instrument()).put("amount", in.amount())
+      .put("type", in.orderType()).put("label", in.id()).put("time_in_force", in.timeInForce());
+    if (in.price() != null) {
+      params.put("price", in.price());
+    }
+    if (in.postOnly()) {
+      params.put("post_only", true).put("reject_post_only", true);
+    }
+    if (in.reduceOnly()) {
+      params.put("reduce_only", true);
+    }
+    return session.call("buy".equals(in.side()) ? "private/buy" : "private/sell", params).transform(ar -> {
+      if (ar.succeeded()) {
+        metrics.placed();
+        return applyReply(ar.result()).compose(v -> store.find(in.id()));
+      }
+      Throwable err = ar.cause();
+      if (err instanceof JsonRpcErrorException rpc) {
+        metrics.rejected("exchange");
+        return store.rejectPending(in.id(), "exchange refused the order: " + rpc.getMessage()).compose(v -> store.find(in.id()));
+      }
+      if (err instanceof PrivateSession.NotReadyException) {
+        // Not sent: wait for the session, then send (the row stays pending_new meanwhile).
+        return awaitReady.get().compose(v -> send(in, attempt));
+      }
+      metrics.ambiguous();
+      LOG.info("event=executor.ambiguous label={} attempt={} error=\"{}\"", in.id(), attempt, err.getMessage());
+      return resolve(in, attempt);
+    });
+  }
+
+  /** Asks the exchange by label after an ambiguous send (attempt = sends so far); re-sends only when it has no such order. */
+  private Future<Row> resolve(Intent in, int attempt) {
+    return awaitReady.get().compose(v -> session.call("private/get_order_state_by_label",
+        new JsonObject().put("currency", Intent.currency(in.instrument())).put("label", in.id())))
+      .transform(ar -> {
+        if (ar.failed()) {
+          if (ar.cause() instanceof FeedClosedException || ar.cause() instanceof PrivateSession.NotReadyException) {
+            return resolve(in, attempt);
+          }
+          return Future.failedFuture(ar.cause());
+        }
+        JsonArray orders = ar.result() instanceof JsonArray a ? a : new JsonArray();
+        if (!orders.isEmpty()) {
+          if (orders.size() > 1) {
+            LOG.error("event=executor.duplicate-order label={} orders={}", in.id(), orders.size());
+          }
+          metrics.resolved("found");
+          Future<Boolean> chain = Future.succeededFuture();
+          for (Object o : orders) {
+            chain = chain.compose(x -> store.apply((JsonObject) o));
+          }
+          return chain.compose(x -> store.find(in.id()));
+        }
+        metrics.resolved("absent");
+        if (attempt >= options.maxSendAttempts) {
+          return store.rejectPending(in.id(), "not placed: " + attempt + " sends got no reply and the exchange confirmed it "
+            + "has no order with this label").compose(x -> store.find(in.id()));
+        }
+        return send(in, attempt + 1);
+      });
+  }
+
+  private Future<Outcome> modify(Intent in, String orderId, int attempt) {
+    boolean cancel = "cancel".equals(in.type());
+    JsonObject params = new JsonObject().put("order_id", orderId);
+    if (!cancel) {
+      params.put("amount", in.amount()).put("price", in.price());
+    }
+    return session.call(cancel ? "private/cancel" : "private/edit", params).transform(ar -> {
+      if (ar.succeeded()) {
+        return applyReply(ar.result()).compose(v -> store.find(in.target())).map(row -> modifyOutcome(in, row, null));
+      }
+      if (ar.cause() instanceof JsonRpcErrorException rpc) {
+        // Refused (e.g. 11044 not_open_order): read the order's state back so the row converges.
+        return refresh(orderId).compose(v -> store.find(in.target()))
+          .map(row -> modifyOutcome(in, row, "exchange refused: " + rpc.getMessage()));
+      }
+      if (!(ar.cause() instanceof PrivateSession.NotReadyException)) {
+        metrics.ambiguous();
+      }
+      if (attempt >= options.maxSendAttempts) {
+        return refresh(orderId).compose(v -> store.find(in.target()))
+          .map(row -> modifyOutcome(in, row, "no reply after " + attempt + " attempts"));
+      }
+      // Cancel and edit (to absolute values) are safe to repeat; read the state first so a cancel
+      // that went through is not repeated for nothing.
+      return awaitReady.get().compose(v -> refresh(orderId)).compose(v -> store.find(in.target())).compose(row ->
+        OrderStore.TERMINAL.contains(row.getString("state")) ? Future.succeededFuture(modifyOutcome(in, row, null))
+          : modify(in, orderId, attempt + 1));
+    });
+  }
+
+  private Future<Void> refresh(String orderId) {
+    return session.call("private/get_order_state", new JsonObject().put("order_id", orderId))
+      .compose(r -> r instanceof JsonObject o ? store.apply(o).<Void>mapEmpty() : Future.<Void>succeededFuture())
+      .recover(err -> Future.succeededFuture());
+  }
+
+  /** Applies a private/buy|sell|edit|cancel result: {@code {order, trades}} or a bare order object. */
+  Future<Void> applyReply(Object result) {
+    if (!(result instanceof JsonObject r)) {
+      return Future.succeededFuture();
+    }
+    JsonObject order = r.getValue("order") instanceof JsonObject o ? o : r.containsKey("order_state") ? r : null;
+    Future<Boolean> applied = order == null ? Future.succeededFuture(true) : store.apply(order);
+    return applied.compose(x -> r.getValue("trades") instanceof JsonArray t ? store.insertFills(t) : Future.<Void>succeededFuture());
+  }
+
+  private static Outcome newOutcome(Intent in, Row row) {
+    String state = row.getString("state");
+    String status = switch (state) {
+      case "open", "partially_filled" -> "placed";
+      case "pending_new" -> "placed"; // cannot happen: resolved before an outcome is made
+      default -> state;
+    };
+    return new Outcome(in.id(), in.type(), status, row.getString("order_id"), state, plain(row.getBigDecimal("filled_amount")),
+      row.getString("reason"));
+  }
+
+  private static Outcome modifyOutcome(Intent in, Row row, String refused) {
+    String state = row.getString("state");
+    boolean cancel = "cancel".equals(in.type());
+    String status;
+    String reason = refused;
+    if (cancel) {
+      status = "cancelled".equals(state) ? "cancelled" : "rejected";
+      if (!"cancelled".equals(state) && reason == null) {
+        reason = "order is " + state;
+      }
+    } else {
+      status = refused == null && !OrderStore.TERMINAL.contains(state) ? "edited" : "rejected";
+      if ("rejected".equals(status) && reason == null) {
+        reason = "order is " + state;
+      }
+    }
+    return new Outcome(in.id(), in.type(), status, row.getString("order_id"), state, plain(row.getBigDecimal("filled_amount")),
+      reason);
+  }
+
+  private static String plain(BigDecimal d) {
+    return d == null ? null : d.toPlainString();
+  }
+}

@@ -1,0 +1,50 @@
+package io.tradekit.verticles.executor;
+
+import java.math.BigDecimal;
+import java.util.function.LongSupplier;
+
+/**
+ * Pre-trade risk limits of the executor (see {@link ExecutorOptions}): order amount, position per
+ * instrument (worst case: position + open same-side amount + this order), open orders, and new
+ * orders per second (a token bucket of {@code maxOrdersPerSecond} with a burst of one second).
+ * Called inside the executor's one-at-a-time admission gate, on its context.
+ */
+final class RiskLimits {
+
+  private final ExecutorOptions options;
+  private final LongSupplier nanoClock;
+  private double tokens;
+  private long lastRefillNanos;
+
+  RiskLimits(ExecutorOptions options, LongSupplier nanoClock) {
+    this.options = options;
+    this.nanoClock = nanoClock;
+    this.tokens = Math.max(1, options.maxOrdersPerSecond);
+    this.lastRefillNanos = nanoClock.getAsLong();
+  }
+
+  /** @return null when the order may be sent, else the reason it is refused (naming the limit) */
+  String check(Intent in, OrderStore.RiskView view) {
+    if (in.amount().compareTo(options.maxOrderAmount) > 0) {
+      return "risk: amount " + in.amount().toPlainString() + " exceeds maxOrderAmount " + options.maxOrderAmount.toPlainString();
+    }
+    if (view.liveOrders() >= options.maxOpenOrders) {
+      return "risk: " + view.liveOrders() + " open orders, maxOpenOrders is " + options.maxOpenOrders;
+    }
+    BigDecimal exposure = view.openSameSide().add(in.amount());
+    BigDecimal worst = "buy".equals(in.side()) ? view.position().add(exposure) : view.position().subtract(exposure);
+    if (!in.reduceOnly() && worst.abs().compareTo(options.maxPositionPerInstrument) > 0) {
+      return "risk: position of " + in.instrument() + " could reach " + worst.toPlainString()
+        + ", maxPositionPerInstrument is " + options.maxPositionPerInstrument.toPlainString();
+    }
+    long now = nanoClock.getAsLong();
+    double burst = Math.max(1, options.maxOrdersPerSecond);
+    tokens = Math.min(burst, tokens + (now - lastRefillNanos) / 1e9 * options.maxOrdersPerSecond);
+    lastRefillNanos = now;
+    if (tokens < 1) {
+      return "risk: more than maxOrdersPerSecond " + options.maxOrdersPerSecond + " new orders";
+    }
+    tokens -= 1;
+    return null;
+  }
+}
