@@ -96,11 +96,18 @@ public final class ExecutorOptions {
     clientId = c.requiredString("clientId");
     // The config loader replaces clientSecretFile by clientSecret (the file's content); a secret key,
     // so redacted in every dump. Never put the secret itself in a config file.
+    // A config validated before the loader ran (the supervisor's validation of a raw file, e.g.
+    // ShippedConfigsTest) still holds the unresolved clientSecretFile: valid, the secret is read at
+    // load time (an unreadable file fails the load naming this key); start() refuses a null secret.
     Object secret = c.json().getValue("clientSecret");
-    if (!(secret instanceof String s) || s.isBlank()) {
+    Object secretFile = c.json().getValue("clientSecretFile");
+    if (secret instanceof String s && !s.isBlank()) {
+      clientSecret = s.trim();
+    } else if (secret == null && secretFile instanceof String f && !f.isBlank()) {
+      clientSecret = null;
+    } else {
       throw new ConfigException(c.path("clientSecretFile"), "required: a file holding the client secret");
     }
-    clientSecret = s.trim();
     cancelOnDisconnect = c.bool("cancelOnDisconnect", true);
     labelPrefix = c.string("labelPrefix", "tk-");
     if (labelPrefix.isEmpty() || labelPrefix.length() > 16) {

@@ -72,6 +72,10 @@ public class ExecutorService extends ServiceVerticle {
   @Override
   public Future<?> start() {
     options = new ExecutorOptions(config());
+    if (options.clientSecret == null) {
+      return Future.failedFuture(new io.tradekit.config.ConfigException("config.clientSecretFile",
+        "was not read: start the executor through the config loader (TradeKit / the launcher), which reads secret files"));
+    }
     PgResource pg = service().resource(options.postgres, PgResource.class);
     redis = service().resource(options.redis, RedisResource.class);
     store = new OrderStore(pg, options.exchange);

@@ -163,8 +163,11 @@ final class IntentProcessor {
 
   /** Asks the exchange by label after an ambiguous send (attempt = sends so far); re-sends only when it has no such order. */
   private Future<Row> resolve(Intent in, int attempt) {
+    // Only the query's own failures are retried here; a failed awaitReady (the executor is
+    // stopping) ends the attempt: the row stays pending_new and the next start resolves it.
+    // Retrying that too looped synchronously until StackOverflowError (ExecutorProcessIT, SIGTERM).
     return awaitReady.get().compose(v -> session.call("private/get_order_state_by_label",
-        new JsonObject().put("currency", Intent.currency(in.instrument())).put("label", in.id())))
+        new JsonObject().put("currency", Intent.currency(in.instrument())).put("label", in.id()))
       .transform(ar -> {
         if (ar.failed()) {
           if (ar.cause() instanceof FeedClosedException || ar.cause() instanceof PrivateSession.NotReadyException) {
@@ -190,7 +193,7 @@ final class IntentProcessor {
             + "has no order with this label").compose(x -> store.find(in.id()));
         }
         return send(in, attempt + 1);
-      });
+      }));
   }
 
   private Future<Outcome> modify(Intent in, String orderId, int attempt) {

@@ -36,6 +36,8 @@ import java.util.UUID;
 final class ExecutorWorld {
 
   static final String INSTRUMENT = "BTC-PERPETUAL";
+  /** The instruments the exchange simulates and the executor trades (first: {@link #INSTRUMENT} by default). */
+  final List<String> instruments;
   final String exchangeName = "x" + UUID.randomUUID().toString().substring(0, 8);
   final SimulatedExchange exchange;
   PipelineAccess fx;
@@ -48,7 +50,12 @@ final class ExecutorWorld {
   }
 
   ExecutorWorld(SimulatedExchangeOptions options) {
-    exchange = new SimulatedExchange(options.setInstruments(List.of(INSTRUMENT)).setMinHeartbeatIntervalMs(1000));
+    this(options, List.of(INSTRUMENT));
+  }
+
+  ExecutorWorld(SimulatedExchangeOptions options, List<String> instruments) {
+    this.instruments = List.copyOf(instruments);
+    exchange = new SimulatedExchange(options.setInstruments(this.instruments).setMinHeartbeatIntervalMs(1000));
   }
 
   static Path secretFile(String secret) {
@@ -63,7 +70,7 @@ final class ExecutorWorld {
   }
 
   JsonObject executorConfig(int port) {
-    return new JsonObject().put("exchange", exchangeName).put("instruments", new JsonArray().add(INSTRUMENT))
+    return new JsonObject().put("exchange", exchangeName).put("instruments", new JsonArray(new ArrayList<>(instruments)))
       .put("url", "ws://127.0.0.1:" + port + "/ws/api/v2").put("clientId", SimulatedExchangeOptions.DEFAULT_CLIENT_ID)
       .put("clientSecretFile", secretFile(SimulatedExchangeOptions.DEFAULT_CLIENT_SECRET).toString())
       .put("requestTimeoutMs", 500).put("blockMs", 100).put("heartbeatIntervalMs", 1000).put("reconnectInitialMs", 20)
