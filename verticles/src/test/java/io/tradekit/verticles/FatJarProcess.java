@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import org.awaitility.core.ConditionTimeoutException;
 
 import static org.awaitility.Awaitility.await;
@@ -98,6 +100,33 @@ final class FatJarProcess implements AutoCloseable {
       "-cp", jar() + File.pathSeparator + testClasses, mainClass));
     command.addAll(List.of(args));
     return launch(workDir, command);
+  }
+
+  /**
+   * The shipped {@code conf/config.json} with every relative {@code ...File} path (e.g. the
+   * executor's {@code clientSecretFile}) made absolute against the repository root: the loader reads
+   * such paths relative to the working directory, and these processes run in a private temp dir.
+   */
+  static JsonObject shippedConfig() throws IOException {
+    Path root = Path.of(System.getProperty("tradekit.root", "..")).toAbsolutePath();
+    JsonObject config = new JsonObject(Files.readString(root.resolve("conf").resolve("config.json")));
+    absoluteFiles(config, root);
+    return config;
+  }
+
+  private static void absoluteFiles(Object node, Path root) {
+    if (node instanceof JsonObject object) {
+      for (String key : object.fieldNames()) {
+        Object value = object.getValue(key);
+        if (key.endsWith("File") && value instanceof String path && !Path.of(path).isAbsolute()) {
+          object.put(key, root.resolve(path).toString());
+        } else {
+          absoluteFiles(value, root);
+        }
+      }
+    } else if (node instanceof JsonArray array) {
+      array.forEach(child -> absoluteFiles(child, root));
+    }
   }
 
   private static Path jar() {

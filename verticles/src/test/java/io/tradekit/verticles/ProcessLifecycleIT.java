@@ -93,7 +93,8 @@ class ProcessLifecycleIT {
 
   @Test
   void janitorRunsAloneFromTheShippedConfigAndExitsZeroWithResourcesClosed() throws Exception {
-    Path shipped = Path.of(System.getProperty("tradekit.root", ".."), "conf", "config.json").toAbsolutePath();
+    Path shipped = dir.resolve("shipped-config.json");
+    Files.writeString(shipped, FatJarProcess.shippedConfig().encodePrettily());
     try (FatJarProcess process = FatJarProcess.start(dir, "run", "service:janitor", "-conf", shipped.toString())) {
       assertThat(process.waitForExit(120)).as("stdout:\n%s\nstderr:\n%s", process.stdout(), process.stderr()).isZero();
       List<String> events = process.events();

@@ -152,8 +152,7 @@ class StartupSigtermIT {
 
   /** The shipped embedded default, with the admin and exchange ports replaced by free ones. */
   private Path writeEmbeddedDefault(int adminPort, int exchangePort) throws IOException {
-    Path shipped = Path.of(System.getProperty("tradekit.root", ".."), "conf", "config.json").toAbsolutePath();
-    JsonObject config = new JsonObject(Files.readString(shipped));
+    JsonObject config = FatJarProcess.shippedConfig();
     config.getJsonObject("admin").put("port", adminPort);
     JsonObject exchange = config.getJsonArray("services").stream().map(JsonObject.class::cast)
       .filter(s -> "exchange".equals(s.getString("name"))).findFirst()
