@@ -66,6 +66,7 @@ public final class ExecutorBench {
   private RedisConnection reader;
   private final Map<String, Long> sentNanos = new ConcurrentHashMap<>();
   private final Map<String, Long> placedNanos = new ConcurrentHashMap<>();
+  private final Map<String, Promise<Long>> waiting = new ConcurrentHashMap<>();
   private volatile String lastOutcomeId = "0-0";
   private volatile boolean reading = true;
   private long labels;
@@ -166,11 +167,18 @@ public final class ExecutorBench {
             lastOutcomeId = entry.id();
             Map<String, String> fields = entry.fields();
             if (fields != null && fields.get("intent_id") != null) {
-              placedNanos.putIfAbsent(fields.get("intent_id"), "placed".equals(fields.get("status")) ? now : -now);
+              String id = fields.get("intent_id");
+              placedNanos.putIfAbsent(id, "placed".equals(fields.get("status")) ? now : -now);
+              Promise<Long> p = waiting.get(id);
+              if (p != null) {
+                p.tryComplete(placedNanos.get(id));
+              }
             }
           }
+          readOutcomes();
+        } else if (reading) {
+          vertx.setTimer(100, t -> readOutcomes()); // the connection failed: retry, never recurse synchronously
         }
-        readOutcomes();
       });
   }
 
@@ -212,21 +220,17 @@ public final class ExecutorBench {
     return out;
   }
 
+  /** @return when the outcome of {@code id} arrived (nanoTime; negative: not placed) */
   private Long awaitOutcome(String id) throws Exception {
     Promise<Long> done = Promise.promise();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    vertx.setPeriodic(1, timer -> {
-      Long at = placedNanos.get(id);
-      if (at != null || System.nanoTime() > deadline) {
-        vertx.cancelTimer(timer);
-        if (at != null) {
-          done.tryComplete(at);
-        } else {
-          done.tryFail("no outcome for " + id + " within 30 s");
-        }
-      }
-    });
-    return await(done.future());
+    waiting.put(id, done);
+    Long at = placedNanos.get(id);
+    if (at != null) {
+      done.tryComplete(at); // arrived before the promise was registered
+    }
+    Long result = done.future().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    waiting.remove(id);
+    return result;
   }
 
   /** @return {seconds, intents per second} for {@code n} intents written at once */
