@@ -51,7 +51,7 @@ public final class Bench {
     JsonObject run = RunInfo.collect();
     run.put("command", ProcessHandle.current().info().commandLine().orElse("java io.tradekit.bench.Bench " + String.join(" ", args)))
       .put("startedAt", Instant.now().toString())
-      .put("note", "Shared 2-core machine with other builds running: figures are noisy; compare ratios within one run.");
+      .put("note", "Figures on a shared VM are noisy: compare a measure with its ceiling from the same run, and read the load averages.");
     BenchContext ctx = new BenchContext(options);
     JsonObject failures = new JsonObject();
     try (ctx) {
