@@ -9,6 +9,7 @@ import io.tradekit.resilience.Backoff;
 import io.tradekit.supervisor.TradeKit;
 import io.tradekit.verticles.exchange.SimulatedExchange;
 import io.tradekit.verticles.exchange.SimulatedExchangeOptions;
+import io.tradekit.verticles.md.Streams;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -160,7 +161,7 @@ public final class ExecutorBench {
       return;
     }
     reader.send(Request.cmd(Command.XREAD).arg("COUNT").arg(1000).arg("BLOCK").arg(200).arg("STREAMS")
-      .arg("exec:" + EXCHANGE + ":outcomes").arg(lastOutcomeId)).onComplete(ar -> {
+      .arg(Streams.outcomes(EXCHANGE)).arg(lastOutcomeId)).onComplete(ar -> {
         long now = System.nanoTime();
         if (ar.succeeded()) {
           for (StreamEntry entry : StreamEntry.fromReadGroup(ar.result())) {
@@ -194,7 +195,7 @@ public final class ExecutorBench {
   }
 
   private Request intent(String id) {
-    return Request.cmd(Command.XADD).arg("exec:" + EXCHANGE + ":intents").arg("*").arg("type").arg("new").arg("intent_id").arg(id)
+    return Request.cmd(Command.XADD).arg(Streams.intents(EXCHANGE)).arg("*").arg("type").arg("new").arg("intent_id").arg(id)
       .arg("instrument").arg(INSTRUMENT).arg("side").arg("buy").arg("amount").arg("10").arg("order_type").arg("limit")
       .arg("price").arg("1");
   }

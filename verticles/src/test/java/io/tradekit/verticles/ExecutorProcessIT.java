@@ -8,6 +8,7 @@ import io.tradekit.resource.ResourceFactories;
 import io.tradekit.verticles.exchange.Fault;
 import io.tradekit.verticles.exchange.SimulatedExchange;
 import io.tradekit.verticles.exchange.SimulatedExchangeOptions;
+import io.tradekit.verticles.md.Streams;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -120,7 +121,7 @@ class ExecutorProcessIT {
     for (int i = 0; i < n; i++) {
       String label = "tk-" + run + "-" + i;
       labels.add(label);
-      Request r = Request.cmd(Command.XADD).arg("exec:" + exchangeName + ":intents").arg("*").arg("type").arg("new")
+      Request r = Request.cmd(Command.XADD).arg(Streams.intents(exchangeName)).arg("*").arg("type").arg("new")
         .arg("intent_id").arg(label).arg("instrument").arg(INSTRUMENT).arg("side").arg(i % 2 == 0 ? "buy" : "sell")
         .arg("amount").arg(String.valueOf(10 * (1 + i % 3)));
       if (i % 5 == 0) {
@@ -306,7 +307,7 @@ class ExecutorProcessIT {
 
   /** @return the intent ids of the group's pending (delivered, not acknowledged) entries; also notes what was delivered */
   private Set<String> unacknowledgedIntents() throws Exception {
-    String stream = "exec:" + exchangeName + ":intents";
+    String stream = Streams.intents(exchangeName);
     Response groups = get(redis.send(Request.cmd(Command.XINFO).arg("GROUPS").arg(stream), true));
     for (Response g : groups) {
       if ("executor".equals(g.get("name").toString())) {

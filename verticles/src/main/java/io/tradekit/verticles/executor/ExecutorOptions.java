@@ -139,12 +139,4 @@ public final class ExecutorOptions {
     postgres = c.string("postgres", "postgres");
     redis = c.string("redis", "redis");
   }
-
-  static String intents(String exchange) {
-    return "exec:" + exchange + ":intents";
-  }
-
-  static String outcomes(String exchange) {
-    return "exec:" + exchange + ":outcomes";
-  }
 }

@@ -10,6 +10,7 @@ import io.tradekit.redis.RedisResource;
 import io.tradekit.redis.StreamEntry;
 import io.tradekit.resilience.Backoff;
 import io.tradekit.supervisor.ServiceVerticle;
+import io.tradekit.verticles.md.Streams;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
@@ -195,7 +196,7 @@ public class ExecutorService extends ServiceVerticle {
     }
     consumerName = GroupConsumer.claimConsumerName(vertx, service().name());
     consumer = new GroupConsumer(vertx, redis, new GroupConsumer.Settings(options.group, consumerName,
-      List.of(ExecutorOptions.intents(options.exchange)), options.batchSize, options.blockMs, options.claimIdleMs,
+      List.of(Streams.intents(options.exchange)), options.batchSize, options.blockMs, options.claimIdleMs,
       options.claimIntervalMs, options.retryDelayMs, options.commandTimeoutMs), this::handle);
     consumer.start().onFailure(err -> service().fail(err));
   }
@@ -228,7 +229,7 @@ public class ExecutorService extends ServiceVerticle {
   }
 
   private Future<Void> publish(Outcome outcome) {
-    return store.decide(outcome).compose(stored -> redis.send(GroupConsumer.xadd(ExecutorOptions.outcomes(options.exchange),
+    return store.decide(outcome).compose(stored -> redis.send(GroupConsumer.xadd(Streams.outcomes(options.exchange),
       options.outcomesMaxLen, stored.fields(System.currentTimeMillis())), false)).mapEmpty();
   }
 

@@ -45,6 +45,20 @@ public final class Streams {
     return PREFIX + exchange + ":lastseq";
   }
 
+  /**
+   * Order intents: {@code exec:<exchange>:intents}, written by strategies, read by the executor's
+   * consumer group (fields in the README's executor section). Not a market-data stream, so not
+   * under {@link #PREFIX}: the janitor never trims it.
+   */
+  public static String intents(String exchange) {
+    return "exec:" + exchange + ":intents";
+  }
+
+  /** The executor's outcomes of intents: {@code exec:<exchange>:outcomes}, read by strategies. */
+  public static String outcomes(String exchange) {
+    return "exec:" + exchange + ":outcomes";
+  }
+
   /** Persisted-trades notifications for the analyzer: {@code md:<exchange>:persisted}. */
   public static String persisted(String exchange) {
     return PREFIX + exchange + ":persisted";

@@ -5,6 +5,7 @@ import io.tradekit.redis.GroupConsumer;
 import io.tradekit.redis.RedisResource;
 import io.tradekit.redis.StreamEntry;
 import io.tradekit.supervisor.ServiceVerticle;
+import io.tradekit.verticles.md.Streams;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
@@ -53,16 +54,6 @@ public class QuoteStrategy extends ServiceVerticle {
   private Future<Void> currentTick = Future.succeededFuture();
   private boolean stopping;
 
-  /** The stream intents are written to, read by the executor. */
-  static String intentsStream(String exchange) {
-    return "exec:" + exchange + ":intents";
-  }
-
-  /** The stream of the executor's outcomes. */
-  static String outcomesStream(String exchange) {
-    return "exec:" + exchange + ":outcomes";
-  }
-
   @Override
   protected void validateConfig(ConfigReader config) {
     new StrategyOptions(config);
@@ -77,7 +68,7 @@ public class QuoteStrategy extends ServiceVerticle {
     // Outcomes are small and few: 100 per read; another consumer's entries idle 30 s are claimed
     // (checked every 10 s); a failed read is retried from 500 ms with the consumer's backoff.
     GroupConsumer.Settings settings = new GroupConsumer.Settings(options.group, consumerName,
-      List.of(outcomesStream(options.exchange)), 100, options.blockMs, 30_000, 10_000, 500, options.commandTimeoutMs);
+      List.of(Streams.outcomes(options.exchange)), 100, options.blockMs, 30_000, 10_000, 500, options.commandTimeoutMs);
     outcomes = new GroupConsumer(vertx, redis, settings, this::onOutcomes);
     return outcomes.start()
       .onSuccess(v -> timer = vertx.setPeriodic(1, options.quoteIntervalMs, t -> tick()))
@@ -205,7 +196,7 @@ public class QuoteStrategy extends ServiceVerticle {
 
   private Future<Void> write(List<String> fields) {
     // Not retried: a second XADD of the same fields is a second intent, not a repair of the first.
-    return redis.send(GroupConsumer.xadd(intentsStream(options.exchange), 0, fields), false).mapEmpty();
+    return redis.send(GroupConsumer.xadd(Streams.intents(options.exchange), 0, fields), false).mapEmpty();
   }
 
   private String nextId(String kind, String instrument) {

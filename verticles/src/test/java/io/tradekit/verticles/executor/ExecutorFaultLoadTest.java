@@ -2,6 +2,7 @@ package io.tradekit.verticles.executor;
 
 import io.tradekit.verticles.exchange.Fault;
 import io.tradekit.verticles.exchange.SimulatedExchangeOptions;
+import io.tradekit.verticles.md.Streams;
 import io.tradekit.verticles.pipeline.PipelineAccess;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -121,7 +122,7 @@ class ExecutorFaultLoadTest {
   private Request nextIntent(ExecutorWorld w, int n, Map<String, BigDecimal> prices) {
     String id = "tk-load-" + n;
     allIntents.add(id);
-    Request r = Request.cmd(Command.XADD).arg(ExecutorOptions.intents(w.exchangeName)).arg("*").arg("intent_id").arg(id);
+    Request r = Request.cmd(Command.XADD).arg(Streams.intents(w.exchangeName)).arg("*").arg("intent_id").arg(id);
     int roll = random.nextInt(100);
     if (roll < 12 && !newLabels.isEmpty()) {
       return r.arg("type").arg("cancel").arg("target").arg(newLabels.get(random.nextInt(newLabels.size())));
@@ -137,7 +138,7 @@ class ExecutorFaultLoadTest {
     String label = id + "-" + instrument.substring(0, 3);
     allIntents.set(allIntents.size() - 1, label);
     newLabels.add(label);
-    r = Request.cmd(Command.XADD).arg(ExecutorOptions.intents(w.exchangeName)).arg("*").arg("intent_id").arg(label)
+    r = Request.cmd(Command.XADD).arg(Streams.intents(w.exchangeName)).arg("*").arg("intent_id").arg(label)
       .arg("type").arg("new").arg("instrument").arg(instrument).arg("side").arg(random.nextBoolean() ? "buy" : "sell")
       .arg("amount").arg(amount(instrument));
     if (roll < 30) {

@@ -6,6 +6,7 @@ import io.tradekit.resilience.Backoff;
 import io.tradekit.supervisor.TradeKit;
 import io.tradekit.verticles.exchange.SimulatedExchange;
 import io.tradekit.verticles.exchange.SimulatedExchangeOptions;
+import io.tradekit.verticles.md.Streams;
 import io.tradekit.verticles.pipeline.PipelineAccess;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -122,7 +123,7 @@ final class ExecutorWorld {
 
   /** XADDs an intent (fields alternate names and values). */
   Future<Void> intent(String... fields) {
-    Request r = Request.cmd(Command.XADD).arg(ExecutorOptions.intents(exchangeName)).arg("*");
+    Request r = Request.cmd(Command.XADD).arg(Streams.intents(exchangeName)).arg("*");
     for (String f : fields) {
       r.arg(f);
     }
@@ -136,7 +137,7 @@ final class ExecutorWorld {
 
   /** @return intent_id → fields of every outcome so far (the last one per intent) */
   Future<Map<String, Map<String, String>>> outcomes() {
-    return fx.redis().send(Request.cmd(Command.XRANGE).arg(ExecutorOptions.outcomes(exchangeName)).arg("-").arg("+"), true)
+    return fx.redis().send(Request.cmd(Command.XRANGE).arg(Streams.outcomes(exchangeName)).arg("-").arg("+"), true)
       .map(reply -> {
         Map<String, Map<String, String>> out = new HashMap<>();
         for (Response entry : reply) {

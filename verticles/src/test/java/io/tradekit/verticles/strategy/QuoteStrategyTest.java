@@ -2,6 +2,7 @@ package io.tradekit.verticles.strategy;
 
 import io.tradekit.config.ConfigException;
 import io.tradekit.supervisor.TradeKit;
+import io.tradekit.verticles.md.Streams;
 import io.tradekit.verticles.pipeline.PipelineAccess;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -77,7 +78,7 @@ class QuoteStrategyTest {
 
     /** Writes an outcome as the executor would. */
     Future<Void> outcome(String intentId, String type, String status, String orderState) {
-      return fx.redis().send(Request.cmd(Command.XADD).arg(QuoteStrategy.outcomesStream(exchange)).arg("*")
+      return fx.redis().send(Request.cmd(Command.XADD).arg(Streams.outcomes(exchange)).arg("*")
         .arg("intent_id").arg(intentId).arg("type").arg(type).arg("status").arg(status).arg("order_state").arg(orderState)
         .arg("order_id").arg("order-" + intentId).arg("reason").arg("rejected".equals(status) ? "post_only_reject" : "")
         .arg("filled_amount").arg("filled".equals(status) ? "20" : "0").arg("ts").arg(System.currentTimeMillis()), false)
@@ -86,7 +87,7 @@ class QuoteStrategyTest {
 
     /** @return every intent so far, oldest first */
     Future<List<Map<String, String>>> intents() {
-      return fx.redis().send(Request.cmd(Command.XRANGE).arg(QuoteStrategy.intentsStream(exchange)).arg("-").arg("+"), true)
+      return fx.redis().send(Request.cmd(Command.XRANGE).arg(Streams.intents(exchange)).arg("-").arg("+"), true)
         .map(World::entries);
     }
 
