@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * An authenticated Deribit private-API session on a {@link JsonRpcTransport}: after every connect it
  * runs {@code public/auth} (client credentials), {@code public/set_heartbeat},
- * {@code private/enable_cancel_on_disconnect} (when configured) and ONE {@code public/subscribe} of
+ * {@code private/enable_cancel_on_disconnect} (when configured) and ONE {@code private/subscribe} of
  * the private channels (e.g. {@code user.orders.<instrument>.raw}); only then is the session
  * {@link #isReady() ready} and the listener told, so the owner can reconcile before it sends anything.
  *
@@ -268,7 +268,9 @@ public final class PrivateSession {
         ? transport.request("private/enable_cancel_on_disconnect", new JsonObject().put("scope", "connection"))
         : Future.succeededFuture())
       .compose(v -> config.channels().isEmpty() ? Future.succeededFuture(new JsonArray())
-        : transport.request("public/subscribe", new JsonObject().put("channels", new JsonArray(new ArrayList<>(config.channels())))))
+        // user.* channels are private: Deribit takes them only through private/subscribe on the
+        // authenticated connection (public/subscribe leaves them out of its result).
+        : transport.request("private/subscribe", new JsonObject().put("channels", new JsonArray(new ArrayList<>(config.channels())))))
       .onComplete(ar -> {
         if (conn != connection || stopped) {
           return;

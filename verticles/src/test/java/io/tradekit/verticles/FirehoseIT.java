@@ -96,7 +96,8 @@ class FirehoseIT {
   void maxRateIntoA256MbReceiverShedsIntoGapEntriesStaysLiveAndExitsZero() throws Exception {
     String id = UUID.randomUUID().toString().substring(0, 6);
     String exchangeName = "fh" + id.toLowerCase();
-    List<String> instruments = List.of("FHA" + id.toUpperCase(), "FHB" + id.toUpperCase());
+    // Real Deribit names (a config file may name no other); the exchange name isolates the streams.
+    List<String> instruments = List.of("BTC-PERPETUAL", "ETH-PERPETUAL");
     int exchangePort = FatJarProcess.freePort();
     int adminPort = FatJarProcess.freePort();
 

@@ -24,19 +24,12 @@ final class ChartHistory {
   static final int MAX_CANDLES = 50_000;
 
   private static final Map<String, Double> BASE_PRICES = Map.of("BTC", 97_000.0, "ETH", 3_500.0, "SOL", 150.0);
-  private static final Map<String, BigDecimal> TICK_SIZES =
-    Map.of("BTC", new BigDecimal("0.5"), "ETH", new BigDecimal("0.05"), "SOL", new BigDecimal("0.01"));
 
   private ChartHistory() {
   }
 
-  static String currency(String instrument) {
-    int dash = instrument.indexOf('-');
-    return dash < 0 ? instrument : instrument.substring(0, dash);
-  }
-
   static BigDecimal tickSize(String instrument) {
-    return TICK_SIZES.getOrDefault(currency(instrument), new BigDecimal("0.01"));
+    return InstrumentSpec.of(instrument).tickSize;
   }
 
   /** @return the resolution in ms, or -1 when {@code resolution} is not one of {@link #RESOLUTIONS} */
@@ -49,7 +42,7 @@ final class ChartHistory {
 
   /** @return the deterministic (unrounded) price of {@code instrument} at {@code timeMs} */
   static double priceAt(long seed, String instrument, long timeMs) {
-    double base = BASE_PRICES.getOrDefault(currency(instrument), 100.0);
+    double base = BASE_PRICES.getOrDefault(InstrumentSpec.of(instrument).baseCurrency, 100.0);
     double minutes = timeMs / 60_000.0;
     long h = mix(seed ^ instrument.hashCode());
     double phase1 = (h & 0xffff) / 65536.0 * 2 * Math.PI;

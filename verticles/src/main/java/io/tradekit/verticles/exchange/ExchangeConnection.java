@@ -234,6 +234,7 @@ final class ExchangeConnection {
     if (faults.isActive(Fault.Type.SUBSCRIBE_ERROR) && (method.endsWith("/subscribe") || method.endsWith("/unsubscribe"))) {
       throw new RpcException(RETRY, "retry", new JsonObject().put("reason", "subscriptions cannot be changed now (simulated)"));
     }
+    params = exchange.methods().validate(method, params, false);
     switch (method) {
       case "public/set_heartbeat":
         setHeartbeat(params);
@@ -255,20 +256,17 @@ final class ExchangeConnection {
         return;
       case "private/subscribe":
         exchange.privateApi().account(this);
-        subscribe(id, channels(params), usIn);
+        subscribe(id, channels(params), true, usIn);
         return;
       case "public/subscribe":
-        subscribe(id, channels(params), usIn);
+        subscribe(id, channels(params), false, usIn);
         return;
       case "private/unsubscribe":
+        exchange.privateApi().account(this);
+        sendResult(id, unsubscribe(channels(params), true), usIn);
+        return;
       case "public/unsubscribe":
-        JsonArray removed = new JsonArray();
-        for (String name : channels(params)) {
-          if (subscriptions.remove(name) != null) {
-            removed.add(name);
-          }
-        }
-        sendResult(id, removed, usIn);
+        sendResult(id, unsubscribe(channels(params), false), usIn);
         return;
       case "public/unsubscribe_all":
         subscriptions.clear();
@@ -298,16 +296,37 @@ final class ExchangeConnection {
     return names;
   }
 
-  /** Deribit semantics: rejected channels are simply missing from the result (all rejected: []). */
-  private void subscribe(Object id, List<String> names, long usIn) {
+  /** @return the channels removed; {@code public/unsubscribe} cannot remove private channels, as on Deribit */
+  private JsonArray unsubscribe(List<String> names, boolean viaPrivate) {
+    JsonArray removed = new JsonArray();
+    for (String name : names) {
+      Channel channel = subscriptions.get(name);
+      if (channel != null && (viaPrivate || !channel.isPrivate())) {
+        subscriptions.remove(name);
+        removed.add(name);
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * Deribit semantics: rejected channels are simply missing from the result (all rejected: []).
+   * {@code public/subscribe} takes public channels only: a {@code user.*} channel is left out of its
+   * result (the client must use {@code private/subscribe} on an authenticated connection). A
+   * {@code raw} interval on an unauthenticated connection fails the whole request with 13778.
+   */
+  private void subscribe(Object id, List<String> names, boolean viaPrivate, long usIn) {
     List<Channel> added = new ArrayList<>();
     JsonArray result = new JsonArray();
     List<Channel> parsed = new ArrayList<>();
     for (String name : names) {
       Channel channel = Channel.parse(name, exchange.options().getInstruments());
-      if (channel != null && channel.isPrivate()) {
+      if (channel != null && channel.isPrivate() && !viaPrivate) {
+        channel = null;
+      }
+      if (channel != null && channel.isRaw()) {
         // Before anything is subscribed: the whole request fails, as on Deribit.
-        exchange.privateApi().checkPrivateSubscription(this);
+        exchange.privateApi().checkRawSubscription(this);
       }
       parsed.add(channel);
     }

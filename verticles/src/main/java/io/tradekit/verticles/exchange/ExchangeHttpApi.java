@@ -78,6 +78,12 @@ final class ExchangeHttpApi {
       params.put(e.getKey(), e.getValue());
     }
     try {
+      MethodTable.Method declared = exchange.methods().method(method);
+      if (declared != null && declared.wsOnly()) {
+        throw new RpcException(RpcException.METHOD_NOT_FOUND, "Method not found", new JsonObject()
+          .put("reason", method + " is available over WebSocket only").put("method", method));
+      }
+      params = exchange.methods().validate(method, params, true);
       Object result = exchange.api().call(method, params);
       JsonObject reply = JsonRpc.result(null, result, usIn);
       reply.remove("id");

@@ -45,6 +45,10 @@ public final class ExchangeStats {
   final AtomicLong ordersAccepted = new AtomicLong();
   /** Accepted orders whose reply was never sent (order_reply_lost, order_disconnect). */
   final AtomicLong orderRepliesWithheld = new AtomicLong();
+  /** Orders lost before the matching engine (order_lost): never placed, never answered. */
+  final AtomicLong ordersLost = new AtomicLong();
+  /** Orders answered with an ambiguous error although placed (order_ambiguous_error). */
+  final AtomicLong ordersAmbiguous = new AtomicLong();
   /** Accepted orders whose reply was sent late (order_reply_delay). */
   final AtomicLong orderRepliesDelayed = new AtomicLong();
   private final Map<String, InstrumentCounters> instruments = new ConcurrentHashMap<>();
@@ -198,6 +202,8 @@ public final class ExchangeStats {
       .put("faultsInjected", faultsInjected.get())
       .put("ordersAccepted", ordersAccepted.get())
       .put("orderRepliesWithheld", orderRepliesWithheld.get())
+      .put("ordersLost", ordersLost.get())
+      .put("ordersAmbiguous", ordersAmbiguous.get())
       .put("orderRepliesDelayed", orderRepliesDelayed.get())
       .put("instruments", perInstrument);
   }

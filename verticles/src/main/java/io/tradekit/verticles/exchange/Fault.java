@@ -71,7 +71,26 @@ public final class Fault {
     /** A {@code user.*} notification is held back and sent after the next one (or alone after 200 ms). */
     NOTIFY_REORDER,
     /** The access token of the connection making a private call expires just before the call: 13009. */
-    TOKEN_EXPIRY;
+    TOKEN_EXPIRY,
+    /**
+     * A {@code private/buy|sell}'s reply is lost and the order reaches the matching engine only
+     * {@code delayMs} later, as on Deribit under load: until then a look-up by label answers
+     * {@code []} and the order is nowhere; then it appears (notifications, look-ups) as if just placed.
+     */
+    ORDER_LATE_REGISTRATION,
+    /** A {@code private/buy|sell} is lost before the matching engine: no order, no reply. */
+    ORDER_LOST,
+    /**
+     * A {@code private/buy|sell} is answered with one of Deribit's ambiguous errors (in turn 13888
+     * timed_out, 11094 internal_server_error, 10040 retry, 10047 matching_engine_queue_full) although
+     * the order WAS registered: the case a client that takes these for clean refusals gets wrong.
+     */
+    ORDER_AMBIGUOUS_ERROR;
+
+    /** @return whether this type takes {@code delayMs} (required) */
+    public boolean delayed() {
+      return this == ORDER_REPLY_DELAY || this == ORDER_LATE_REGISTRATION;
+    }
 
     /**
      * @return whether this type acts on single events (an order placed, a notification, a private
@@ -132,10 +151,10 @@ public final class Fault {
     if (probability < 1 && !type.perEvent()) {
       throw new IllegalArgumentException("probability: only allowed for the order_*, notify_* and token_expiry faults, not for " + type.id());
     }
-    if (type == Type.ORDER_REPLY_DELAY ? delayMs < 1 || delayMs > MAX_DURATION_MS : delayMs != 0) {
-      throw new IllegalArgumentException(type == Type.ORDER_REPLY_DELAY
-        ? "delayMs: required for order_reply_delay, a whole number in [1, " + MAX_DURATION_MS + "], got " + delayMs
-        : "delayMs: only allowed for order_reply_delay, not for " + type.id());
+    if (type.delayed() ? delayMs < 1 || delayMs > MAX_DURATION_MS : delayMs != 0) {
+      throw new IllegalArgumentException(type.delayed()
+        ? "delayMs: required for " + type.id() + ", a whole number in [1, " + MAX_DURATION_MS + "], got " + delayMs
+        : "delayMs: only allowed for order_reply_delay and order_late_registration, not for " + type.id());
     }
     if (retryAfterSeconds < 0 || retryAfterSeconds > 3600) {
       throw new IllegalArgumentException("retryAfterSeconds: expected a whole number in [0, 3600], got " + retryAfterSeconds);
@@ -170,6 +189,11 @@ public final class Fault {
   /** @return an order_reply_delay fault: the next {@code events} (0: every) order replies {@code delayMs} late */
   public static Fault replyDelay(long delayMs, long events, double probability, long durationMs) {
     return new Fault(Type.ORDER_REPLY_DELAY, durationMs, null, events, 1, probability, delayMs);
+  }
+
+  /** @return an order_late_registration fault: the next {@code events} (0: every) orders lose their reply and register {@code delayMs} late */
+  public static Fault lateRegistration(long delayMs, long events, double probability, long durationMs) {
+    return new Fault(Type.ORDER_LATE_REGISTRATION, durationMs, null, events, 1, probability, delayMs);
   }
 
   /** @return a fault of {@code type} (not silence) lasting {@code durationMs} */

@@ -54,6 +54,10 @@ final class Fill {
       return BigDecimal.ZERO;
     }
     BigDecimal price = order.price(priceTicks);
+    if (order.spec.linear) {
+      // Linear: the amount is in the base coin, the fee in USDC (amount x price x rate).
+      return order.spec.amount(amount).multiply(price).multiply(TAKER_FEE_RATE).setScale(8, RoundingMode.HALF_EVEN).stripTrailingZeros();
+    }
     return BigDecimal.valueOf(amount).multiply(TAKER_FEE_RATE).divide(price, 8, RoundingMode.HALF_EVEN).stripTrailingZeros();
   }
 
@@ -62,14 +66,19 @@ final class Fill {
     return new JsonObject()
       .put("trade_id", tradeId)
       .put("trade_seq", tradeSeq)
+      // Deribit: always null. Mark and index price: the simulator's fill price (no separate index).
+      .putNull("matching_id")
+      .put("tick_direction", buy ? 0 : 2)
+      .put("mark_price", order.price(priceTicks))
+      .put("index_price", order.price(priceTicks))
       .put("order_id", orderId)
       .put("label", label)
       .put("instrument_name", instrument)
       .put("direction", buy ? "buy" : "sell")
-      .put("amount", BigDecimal.valueOf(amount).setScale(1))
+      .put("amount", order.spec.amount(amount))
       .put("price", order.price(priceTicks))
       .put("fee", fee())
-      .put("fee_currency", ChartHistory.currency(instrument))
+      .put("fee_currency", order.spec.currency)
       .put("liquidity", maker ? "M" : "T")
       .put("order_type", order.market ? "market" : "limit")
       .put("post_only", order.postOnly)

@@ -64,6 +64,7 @@ final class InstrumentSim {
   final String name;
   final String currency;
   final BigDecimal tickSize;
+  final InstrumentSpec spec;
   private final SplittableRandom random;
   private final int instrumentCount;
   private final int index;
@@ -86,8 +87,9 @@ final class InstrumentSim {
     this.name = name;
     this.index = index;
     this.instrumentCount = instrumentCount;
-    this.currency = name.contains("-") ? name.substring(0, name.indexOf('-')) : name;
-    this.tickSize = ChartHistory.tickSize(name);
+    this.spec = InstrumentSpec.of(name);
+    this.currency = spec.currency;
+    this.tickSize = spec.tickSize;
     this.random = new SplittableRandom(seed ^ name.hashCode() * 0x9E3779B97F4A7C15L);
     double start = ChartHistory.priceAt(seed, name, startMs);
     this.priceTicks = Math.max(10, Math.round(start / tickSize.doubleValue()));
@@ -198,7 +200,8 @@ final class InstrumentSim {
         .append(",\"instrument_name\":\"").append(name).append('"')
         .append(",\"index_price\":").append(price.add(BigDecimal.valueOf(tape.indexOffsetCents(seq), 2)).toPlainString())
         .append(",\"direction\":\"").append(tape.buy(seq) ? "buy" : "sell").append('"')
-        .append(",\"amount\":").append(tape.amount(seq)).append(".0}");
+        .append(",\"amount\":").append(spec.amountScale == 0 ? tape.amount(seq) + ".0" : spec.amount(tape.amount(seq)).toPlainString())
+        .append('}');
     }
     return sb.append(']').toString();
   }
@@ -231,7 +234,7 @@ final class InstrumentSim {
   }
 
   private JsonArray level(String action, long ticks, long amount) {
-    return new JsonArray().add(action).add(price(ticks)).add(BigDecimal.valueOf(amount, 0).setScale(1));
+    return new JsonArray().add(action).add(price(ticks)).add(spec.amount(amount));
   }
 
   /**
@@ -306,9 +309,9 @@ final class InstrumentSim {
       .put("timestamp", nowMs)
       .put("instrument_name", name)
       .put("best_bid_price", bids.isEmpty() ? null : price(bids.firstKey()))
-      .put("best_bid_amount", bids.isEmpty() ? 0.0 : bids.firstEntry().getValue().doubleValue())
+      .put("best_bid_amount", bids.isEmpty() ? 0.0 : spec.amount(bids.firstEntry().getValue()).doubleValue())
       .put("best_ask_price", asks.isEmpty() ? null : price(asks.firstKey()))
-      .put("best_ask_amount", asks.isEmpty() ? 0.0 : asks.firstEntry().getValue().doubleValue())
+      .put("best_ask_amount", asks.isEmpty() ? 0.0 : spec.amount(asks.firstEntry().getValue()).doubleValue())
       .put("last_price", last)
       .put("mark_price", offset(last))
       .put("index_price", offset(last))

@@ -43,6 +43,14 @@ final class MatchingEngine {
     void orderChanged(Order order);
 
     void traded(String account, String instrument, List<Fill> fills);
+
+    /** One change of {@code order} with the fills it caused (possibly none): both of the above by default. */
+    default void changed(Order order, List<Fill> fills) {
+      orderChanged(order);
+      if (!fills.isEmpty()) {
+        traded(order.account, order.instrument, fills);
+      }
+    }
   }
 
   /** The reply of a placement or edit: the order and the fills it caused at once. */
@@ -176,7 +184,7 @@ final class MatchingEngine {
   int cancelByLabel(String account, String label, String currency) {
     int n = 0;
     for (Order o : new ArrayList<>(ledger.byLabel(account, label))) {
-      if (o.isOpen() && (currency == null || currency.equals(ChartHistory.currency(o.instrument)))) {
+      if (o.isOpen() && (currency == null || currency.equals(o.spec.currency))) {
         cancel(o, "user_request");
         n++;
       }
@@ -261,14 +269,11 @@ final class MatchingEngine {
   private void cancel(Order order, String reason) {
     unrest(order);
     order.cancel(reason, System.currentTimeMillis());
-    events.orderChanged(order);
+    events.changed(order, List.of());
   }
 
   private void announce(Order order, List<Fill> fills) {
-    events.orderChanged(order);
-    if (!fills.isEmpty()) {
-      events.traded(order.account, order.instrument, fills);
-    }
+    events.changed(order, fills);
   }
 
   /** Crosses the simulated book's opposite levels as far as the order's price allows. */

@@ -31,6 +31,8 @@ final class Order {
   final boolean reduceOnly;
   final String timeInForce;
   final BigDecimal tickSize;
+  /** The instrument's currency and amount units. */
+  final InstrumentSpec spec;
   final long createdMs;
   /** Time priority among resting orders: the engine's acceptance counter. */
   long priority;
@@ -60,6 +62,7 @@ final class Order {
     this.amount = request.amount;
     this.priceTicks = request.priceTicks;
     this.tickSize = tickSize;
+    this.spec = InstrumentSpec.of(request.instrument);
     this.createdMs = nowMs;
     this.lastUpdateMs = nowMs;
   }
@@ -113,8 +116,8 @@ final class Order {
       .put("order_type", market ? "market" : "limit")
       .put("instrument_name", instrument)
       .put("direction", buy ? "buy" : "sell")
-      .put("amount", BigDecimal.valueOf(amount).setScale(1))
-      .put("filled_amount", BigDecimal.valueOf(filled).setScale(1))
+      .put("amount", spec.amount(amount))
+      .put("filled_amount", spec.amount(filled))
       // Deribit writes "market_price" only for untriggered market orders, which the simulator has
       // none of; an executed market order shows the worst price it filled at (0 before a fill).
       .put("price", price(priceTicks))

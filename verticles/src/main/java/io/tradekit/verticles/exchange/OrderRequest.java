@@ -63,19 +63,19 @@ final class OrderRequest {
     return new OrderRequest(params, buy, instruments);
   }
 
-  /** @return the contract size of {@code instrument}: amounts are whole multiples of it (as in public/get_instruments) */
-  static long contractSize(String instrument) {
-    return "BTC".equals(ChartHistory.currency(instrument)) ? 10 : 1;
-  }
-
-  /** @return a positive amount, a whole multiple of the instrument's contract size */
+  /**
+   * @return a positive amount in the instrument's amount steps (USD for inverse, base coin steps for
+   *     linear), a whole multiple of its contract size (as in public/get_instruments)
+   */
   static long amount(JsonObject params, String name, String instrument) {
     BigDecimal value = decimal(params, name);
-    long size = contractSize(instrument);
-    if (value.signum() <= 0 || value.stripTrailingZeros().scale() > 0 || value.longValue() % size != 0) {
-      throw RpcException.invalidParams(name, "expected a positive whole multiple of the contract size " + size + ", got " + value.toPlainString());
+    InstrumentSpec spec = InstrumentSpec.of(instrument);
+    BigDecimal steps = value.movePointRight(spec.amountScale);
+    if (value.signum() <= 0 || steps.stripTrailingZeros().scale() > 0 || steps.longValue() % spec.contractSizeSteps != 0) {
+      throw RpcException.invalidParams(name, "expected a positive whole multiple of the contract size "
+        + spec.contractSize().toPlainString() + (spec.linear ? " " + spec.baseCurrency : " USD") + ", got " + value.toPlainString());
     }
-    return value.longValueExact();
+    return steps.longValueExact();
   }
 
   /** @return a positive price on the instrument's tick grid, in ticks */

@@ -24,6 +24,12 @@ final class PrivateApi {
   static final int NOT_ENOUGH_FUNDS = 10009;
   /** Deribit's "raw subscriptions are not available for unauthorized connections". */
   static final int RAW_NEEDS_AUTH = 13778;
+  /** Deribit's ambiguous errors of a matching-engine call: the order may exist or not. */
+  private record Ambiguous(int code, String message) {
+  }
+
+  private static final List<Ambiguous> AMBIGUOUS = List.of(new Ambiguous(13888, "timed_out"),
+    new Ambiguous(11094, "internal_server_error"), new Ambiguous(10040, "retry"), new Ambiguous(10047, "matching_engine_queue_full"));
 
   private final Vertx vertx;
   private final SimulatedExchangeOptions options;
@@ -66,11 +72,11 @@ final class PrivateApi {
     return accounts.accountOf(c.session.accessToken);
   }
 
-  /** Checks that a connection may subscribe to a user channel: 13778 unauthenticated, 13009 expired. */
-  void checkPrivateSubscription(ExchangeConnection c) {
+  /** Checks that a connection may subscribe to a {@code raw} channel: 13778 unauthenticated, 13009 expired. */
+  void checkRawSubscription(ExchangeConnection c) {
     if (!c.session.authenticated()) {
       throw new RpcException(RAW_NEEDS_AUTH, "raw_subscriptions_not_available_for_unauthorized",
-        new JsonObject().put("reason", "user.* channels need an authenticated connection: call public/auth first"));
+        new JsonObject().put("reason", "raw channels need an authenticated connection: call public/auth first"));
     }
     accounts.accountOf(c.session.accessToken);
   }
@@ -146,8 +152,25 @@ final class PrivateApi {
       throw new RpcException(NOT_ENOUGH_FUNDS, "not_enough_funds",
         new JsonObject().put("reason", "not enough funds for this order (simulated)"));
     }
+    if (faults.take(Fault.Type.ORDER_LOST) != null) {
+      stats.ordersLost.incrementAndGet();
+      return;
+    }
+    Fault late = faults.take(Fault.Type.ORDER_LATE_REGISTRATION);
+    if (late != null) {
+      stats.orderRepliesWithheld.incrementAndGet();
+      vertx.setTimer(late.delayMs(), t -> registerLate(account, c.id, request));
+      return;
+    }
+    Fault ambiguous = faults.take(Fault.Type.ORDER_AMBIGUOUS_ERROR);
     JsonObject result = engine.place(account, c.id, request).toJson();
     stats.ordersAccepted.incrementAndGet();
+    if (ambiguous != null) {
+      stats.ordersAmbiguous.incrementAndGet();
+      Ambiguous error = AMBIGUOUS.get((int) ((stats.ordersAmbiguous.get() - 1) % AMBIGUOUS.size()));
+      throw new RpcException(error.code(), error.message(),
+        new JsonObject().put("reason", "the request's fate is unknown (simulated; the order was registered)"));
+    }
     if (faults.take(Fault.Type.ORDER_DISCONNECT) != null) {
       stats.orderRepliesWithheld.incrementAndGet();
       c.drop();
@@ -164,6 +187,18 @@ final class PrivateApi {
       return;
     }
     c.reply(id, result, usIn);
+  }
+
+  /** The order_late_registration fault's second half: the order reaches the matching engine now. */
+  private void registerLate(String account, String connectionId, OrderRequest request) {
+    try {
+      engine.place(account, connectionId, request);
+      stats.ordersAccepted.incrementAndGet();
+    } catch (RpcException refused) {
+      // Refused when it finally arrived (post_only cross, reduce_only...): as on Deribit, nothing
+      // exists and nobody is told; only a look-up can say so.
+      LOG.debug("event=exchange.order.late_refused account={} label={} code={}", account, request.label, refused.code());
+    }
   }
 
   private JsonObject edit(Order order, JsonObject params) {
@@ -201,7 +236,7 @@ final class PrivateApi {
   private JsonArray ordersByLabel(String account, String label, String currency) {
     JsonArray array = new JsonArray();
     for (Order o : engine.ledger().byLabel(account, label)) {
-      if (currency == null || "any".equals(currency) || currency.equals(ChartHistory.currency(o.instrument))) {
+      if (currency == null || "any".equals(currency) || currency.equals(o.spec.currency)) {
         array.add(o.toJson());
       }
     }
@@ -231,7 +266,7 @@ final class PrivateApi {
   private JsonArray positions(String account, String currency) {
     JsonArray array = new JsonArray();
     for (String instrument : options.getInstruments()) {
-      if (currency == null || "any".equals(currency) || currency.equals(ChartHistory.currency(instrument))) {
+      if (currency == null || "any".equals(currency) || currency.equals(InstrumentSpec.of(instrument).currency)) {
         array.add(engine.ledger().positionJson(account, instrument));
       }
     }

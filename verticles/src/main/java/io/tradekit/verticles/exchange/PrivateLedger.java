@@ -53,13 +53,32 @@ final class PrivateLedger {
       }
     }
 
+    /**
+     * The Deribit position object. The simulator has no margin model: margins, delta, liquidation
+     * price and realized P&L are 0; mark and index price are the average price here and the live
+     * price in {@link PrivateApi}'s answers, with the floating P&L from it.
+     */
     JsonObject toJson() {
+      InstrumentSpec spec = InstrumentSpec.of(instrument);
+      BigDecimal zero = BigDecimal.ZERO;
       return new JsonObject()
         .put("instrument_name", instrument)
         .put("kind", "future")
-        .put("size", BigDecimal.valueOf(size).setScale(1))
+        .put("size", spec.amount(size))
         .put("direction", size > 0 ? "buy" : size < 0 ? "sell" : "zero")
-        .put("average_price", averagePrice);
+        .put("average_price", averagePrice)
+        .put("mark_price", averagePrice)
+        .put("index_price", averagePrice)
+        .put("delta", zero)
+        .put("initial_margin", zero)
+        .put("maintenance_margin", zero)
+        .put("open_orders_margin", zero)
+        .put("settlement_price", averagePrice)
+        .put("estimated_liquidation_price", zero)
+        .put("floating_profit_loss", zero)
+        .put("realized_profit_loss", zero)
+        .put("total_profit_loss", zero)
+        .put("leverage", 1);
     }
   }
 
@@ -86,7 +105,7 @@ final class PrivateLedger {
 
   /** @return a new order id, Deribit-like: {@code <currency>-<number>} */
   String newOrderId(String instrument) {
-    return ChartHistory.currency(instrument) + "-" + (idBase + ++orderCounter);
+    return InstrumentSpec.of(instrument).currency + "-" + (idBase + ++orderCounter);
   }
 
   /** @return the acceptance counter, the time priority of resting orders */

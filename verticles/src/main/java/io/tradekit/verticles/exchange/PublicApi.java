@@ -73,8 +73,8 @@ final class PublicApi {
     List<String> names = options.getInstruments();
     for (int i = 0; i < names.size(); i++) {
       String name = names.get(i);
-      String base = ChartHistory.currency(name);
-      boolean currencyMatches = "any".equals(currency) || base.equals(currency);
+      InstrumentSpec spec = InstrumentSpec.of(name);
+      boolean currencyMatches = "any".equals(currency) || spec.currency.equals(currency);
       if (!currencyMatches || (kind != null && !"future".equals(kind))) {
         continue;
       }
@@ -83,17 +83,21 @@ final class PublicApi {
         .put("instrument_id", 100 + i)
         .put("kind", "future")
         .put("settlement_period", "perpetual")
-        .put("base_currency", base)
-        .put("quote_currency", "USD")
-        .put("settlement_currency", base)
-        .put("counter_currency", "USD")
-        .put("tick_size", ChartHistory.tickSize(name))
-        .put("contract_size", "BTC".equals(base) ? 10 : 1)
-        .put("min_trade_amount", 10)
+        .put("base_currency", spec.baseCurrency)
+        .put("quote_currency", spec.linear ? "USDC" : "USD")
+        .put("settlement_currency", spec.currency)
+        .put("counter_currency", spec.linear ? "USDC" : "USD")
+        .put("instrument_type", spec.linear ? "linear" : "reversed")
+        .put("tick_size", spec.tickSize)
+        .put("contract_size", spec.contractSize())
+        .put("min_trade_amount", spec.contractSize())
+        .put("maker_commission", 0)
+        .put("taker_commission", Fill.TAKER_FEE_RATE)
+        .put("state", "open")
         .put("is_active", true)
         .put("creation_timestamp", createdMs)
         .put("expiration_timestamp", 32_503_708_800_000L)
-        .put("price_index", base.toLowerCase(java.util.Locale.ROOT) + "_usd"));
+        .put("price_index", spec.priceIndex()));
     }
     return result;
   }

@@ -61,6 +61,7 @@ public final class SimulatedExchange {
   private HttpServer server;
   private FaultBoard faults;
   private PublicApi api;
+  private MethodTable methods;
   private PrivateApi privateApi;
   private MatchingEngine engine;
   private MarketDataGenerator generator;
@@ -68,6 +69,8 @@ public final class SimulatedExchange {
   private TcpRelay relay;
   private long connectionCounter;
   private volatile int port = -1;
+  /** Set by {@link #stop()}: a start still reading the method table then binds nothing. */
+  private volatile boolean stopRequested;
 
   public SimulatedExchange(SimulatedExchangeOptions options) {
     this.options = options;
@@ -84,13 +87,19 @@ public final class SimulatedExchange {
     }
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
-    return onContext(() -> {
+    // The table is a classpath resource: read it off the event loop, once.
+    return vertx.executeBlocking(MethodTable::load, false).compose(table -> onContext(() -> {
+      if (stopRequested) {
+        return Future.failedFuture(new IllegalStateException("simulated exchange stopped while starting"));
+      }
+      methods = table;
       long startMs = System.currentTimeMillis();
       faults = new FaultBoard(vertx, this::onFaultActivated, options.getSeed());
       generator = new MarketDataGenerator(vertx, options, stats, faults, connections, () -> listener, startMs);
       api = new PublicApi(options, startMs, generator::sim);
-      engine = new MatchingEngine(new PrivateLedger(options.getPrivateHistorySize(), startMs), generator::sim,
-        new UserNotifier(vertx, faults, connections));
+      UserNotifier notifier = new UserNotifier(vertx, faults, connections);
+      engine = new MatchingEngine(new PrivateLedger(options.getPrivateHistorySize(), startMs), generator::sim, notifier);
+      notifier.ledger(engine.ledger());
       generator.tradesGenerated(engine::onTrades);
       privateApi = new PrivateApi(vertx, options, faults, stats, engine);
       httpApi = new ExchangeHttpApi(this);
@@ -106,7 +115,12 @@ public final class SimulatedExchange {
           options.getInstruments(), options.isMaxTradeRate() ? "max" : options.getTradesPerSecond());
         return port;
       });
-    });
+    }));
+  }
+
+  /** @return the method table every request is checked against (after {@link #start}) */
+  MethodTable methods() {
+    return methods;
   }
 
   /** Stops the market and closes the server and every connection. Idempotent. */
@@ -114,6 +128,7 @@ public final class SimulatedExchange {
     if (context == null) {
       return Future.succeededFuture();
     }
+    stopRequested = true;
     return onContext(() -> {
       if (server == null) {
         return Future.succeededFuture();

@@ -136,6 +136,11 @@ public final class SimulatedExchangeOptions {
           throw new ConfigException(block.path("instruments") + "[" + i + "]",
             "expected an instrument name like BTC-PERPETUAL, got \"" + instruments.get(i) + "\"");
         }
+        try {
+          InstrumentSpec.deribit(instruments.get(i));
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException(block.path("instruments") + "[" + i + "]", e.getMessage());
+        }
       }
     }
     Object rate = block.json().getValue("tradesPerSecond");

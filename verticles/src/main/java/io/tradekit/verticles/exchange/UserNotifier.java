@@ -2,17 +2,20 @@ package io.tradekit.verticles.exchange;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
 /**
- * Sends the private notifications {@code user.orders.<instrument>.raw} (the order object on each
- * change) and {@code user.trades.<instrument>.raw} (an array of own fills) to every connection
- * authenticated as the account and subscribed to the channel, applying the notify_duplicate
- * (a notification sent twice) and notify_reorder (held back, then sent after the next one, or
- * alone after {@link #REORDER_FLUSH_MS}) faults.
+ * Sends the private notifications to every connection authenticated as the account and subscribed
+ * to a user channel that covers the instrument (by name, or by its {@code .{kind}.{currency}.} /
+ * {@code any} form): {@code user.orders.*} (one order object on {@code raw}, an array on
+ * {@code 100ms}/{@code agg2}), {@code user.trades.*} (an array of own fills) and
+ * {@code user.changes.*} (an object with {@code instrument_name}, {@code orders}, {@code trades} and
+ * {@code positions}), applying the notify_duplicate (a notification sent twice) and notify_reorder
+ * (held back, then sent after the next one, or alone after {@link #REORDER_FLUSH_MS}) faults.
  *
  * <p>The {@link MatchingEngine}'s event sink; runs on the exchange's context. User notifications
  * are not dropped when a socket's write queue is full (unlike market data): losing one would be a
@@ -26,6 +29,7 @@ final class UserNotifier implements MatchingEngine.Events {
   private final Vertx vertx;
   private final FaultBoard faults;
   private final Collection<ExchangeConnection> connections;
+  private PrivateLedger ledger;
 
   UserNotifier(Vertx vertx, FaultBoard faults, Collection<ExchangeConnection> connections) {
     this.vertx = vertx;
@@ -33,28 +37,51 @@ final class UserNotifier implements MatchingEngine.Events {
     this.connections = connections;
   }
 
+  /** The ledger whose positions {@code user.changes} carries; set once the engine exists. */
+  void ledger(PrivateLedger ledger) {
+    this.ledger = ledger;
+  }
+
   @Override
   public void orderChanged(Order order) {
-    send(order.account, Channel.userChannel("orders", order.instrument), order.toJson().encode());
+    changed(order, List.of());
   }
 
   @Override
   public void traded(String account, String instrument, List<Fill> fills) {
-    JsonArray data = new JsonArray();
-    fills.forEach(f -> data.add(f.toJson()));
-    send(account, Channel.userChannel("trades", instrument), data.encode());
+    if (!fills.isEmpty()) {
+      changed(fills.get(0).order, fills);
+    }
   }
 
-  private void send(String account, String channelName, String data) {
-    String frame = null;
+  @Override
+  public void changed(Order order, List<Fill> fills) {
+    JsonObject orderJson = order.toJson();
+    JsonArray trades = new JsonArray();
+    fills.forEach(f -> trades.add(f.toJson()));
     // Copy: a write can complete a close synchronously and remove the connection from the set.
     for (ExchangeConnection c : new ArrayList<>(connections)) {
-      Channel channel = c.subscription(channelName);
-      if (channel == null || !account.equals(c.session.account)) {
+      if (!order.account.equals(c.session.account)) {
         continue;
       }
-      frame = frame != null ? frame : MarketDataGenerator.notification(channelName, data);
-      deliver(c, channel, frame);
+      for (Channel channel : new ArrayList<>(c.subscriptions())) {
+        if (!channel.isPrivate() || !channel.covers(order.spec)) {
+          continue;
+        }
+        Object data = switch (channel.kind) {
+          case USER_ORDERS -> channel.isRaw() ? orderJson : new JsonArray().add(orderJson);
+          case USER_TRADES -> trades.isEmpty() ? null : trades;
+          case USER_CHANGES -> new JsonObject().put("instrument_name", order.instrument)
+            .put("orders", new JsonArray().add(orderJson)).put("trades", trades)
+            .put("positions", new JsonArray().add(ledger == null ? new JsonObject()
+              : ledger.positionJson(order.account, order.instrument)));
+          default -> null;
+        };
+        if (data != null) {
+          deliver(c, channel, MarketDataGenerator.notification(channel.name,
+            data instanceof JsonObject ? ((JsonObject) data).encode() : ((JsonArray) data).encode()));
+        }
+      }
     }
   }
 

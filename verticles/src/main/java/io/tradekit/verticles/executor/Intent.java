@@ -35,10 +35,16 @@ record Intent(String type, String id, String target, String instrument, String s
     return "new".equals(type);
   }
 
-  /** The currency of the instrument (BTC-PERPETUAL: BTC), as get_order_state_by_label wants it. */
+  /**
+   * The Deribit currency of the instrument, as get_order_state_by_label wants it: the coin of an
+   * inverse instrument ({@code BTC-PERPETUAL}: BTC), the quote of a linear one
+   * ({@code SOL_USDC-PERPETUAL}: USDC; there is no SOL currency).
+   */
   static String currency(String instrument) {
     int dash = instrument.indexOf('-');
-    return dash > 0 ? instrument.substring(0, dash) : instrument;
+    String head = dash > 0 ? instrument.substring(0, dash) : instrument;
+    int underscore = head.indexOf('_');
+    return underscore > 0 ? head.substring(underscore + 1) : head;
   }
 
   static Intent parse(Map<String, String> f, String labelPrefix) {

@@ -81,13 +81,16 @@ class SimulatedExchangeAuthTest {
     start(vertx, new SimulatedExchangeOptions())
       .compose(client -> client.call("private/buy", new JsonObject().put("instrument_name", "BTC-PERPETUAL")
           .put("amount", 10).put("type", "market"))
-        .compose(buy -> client.call("public/subscribe", new JsonObject()
+        .compose(buy -> client.call("private/subscribe", new JsonObject()
           .put("channels", new JsonArray().add("user.orders.BTC-PERPETUAL.raw")))
-          .map(sub -> List.of(buy, sub))))
+          .compose(sub -> client.call("public/subscribe", new JsonObject()
+            .put("channels", new JsonArray().add("trades.BTC-PERPETUAL.raw")))
+            .map(raw -> List.of(buy, sub, raw)))))
       .compose(replies -> exchange.privateOrders().map(orders -> {
         ctx.verify(() -> {
           assertThat(errorCode(replies.get(0))).isEqualTo(13009);
-          assertThat(errorCode(replies.get(1))).isEqualTo(13778);
+          assertThat(errorCode(replies.get(1))).isEqualTo(13009);
+          assertThat(errorCode(replies.get(2))).isEqualTo(13778);
           assertThat(orders).isEmpty();
         });
         return orders;

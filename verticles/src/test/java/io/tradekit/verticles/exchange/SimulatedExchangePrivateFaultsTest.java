@@ -125,6 +125,58 @@ class SimulatedExchangePrivateFaultsTest {
   }
 
   @Test
+  void lateRegistrationMakesAnEarlyLookupByLabelAnswerEmptyThenTheOrderAppears(Vertx vertx, VertxTestContext ctx) {
+    start(vertx, Fault.lateRegistration(300, 1, 1.0, 60_000)).compose(c -> c.privateSubscribe(ORDERS).compose(s -> {
+      Future<JsonObject> unanswered = c.call("private/buy", resting("slow-1"));
+      return byLabel(c, "slow-1").compose(early -> c.awaitFrame(f -> ORDERS.equals(f.channel()))
+        .compose(registered -> byLabel(c, "slow-1"))
+        .map(later -> {
+          ctx.verify(() -> {
+            assertThat(early).as("looked up before the matching engine had it").isEmpty();
+            assertThat(later).hasSize(1);
+            assertThat(later.getJsonObject(0).getString("order_state")).isEqualTo("open");
+            assertThat(unanswered.isComplete()).as("the reply was lost").isFalse();
+          });
+          return later;
+        }));
+    })).onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void aRequestLostBeforeTheMatchingEngineLeavesNoOrderAndNoReply(Vertx vertx, VertxTestContext ctx) {
+    start(vertx, Fault.events(Fault.Type.ORDER_LOST, 1, 1.0, 60_000)).compose(c -> {
+      Future<JsonObject> lost = c.call("private/buy", resting("gone-1"));
+      // Requests are handled in order: once the next one is answered, the lost one was handled.
+      return c.rpc("private/buy", resting("next-1")).compose(next -> byLabel(c, "gone-1")).map(none -> {
+        ctx.verify(() -> {
+          assertThat(none).isEmpty();
+          assertThat(lost.isComplete()).isFalse();
+          assertThat(exchange.stats().toJson().getLong("ordersLost")).isEqualTo(1);
+        });
+        return none;
+      });
+    }).onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void ambiguousErrorsAreAnsweredAlthoughTheOrderWasRegistered(Vertx vertx, VertxTestContext ctx) {
+    start(vertx, Fault.events(Fault.Type.ORDER_AMBIGUOUS_ERROR, 4, 1.0, 60_000)).compose(c -> {
+      List<Future<JsonObject>> replies = List.of(c.call("private/buy", resting("amb-1")), c.call("private/buy", resting("amb-2")),
+        c.call("private/buy", resting("amb-3")), c.call("private/buy", resting("amb-4")));
+      return Future.all(replies).compose(all -> Future.all(byLabel(c, "amb-1"), byLabel(c, "amb-2"), byLabel(c, "amb-3"),
+        byLabel(c, "amb-4"))).map(found -> {
+          ctx.verify(() -> {
+            assertThat(replies.stream().map(r -> errorCode(r.result()))).containsExactly(13888, 11094, 10040, 10047);
+            for (int i = 0; i < 4; i++) {
+              assertThat((JsonArray) found.resultAt(i)).as("order of ambiguous reply %d", i).hasSize(1);
+            }
+          });
+          return found;
+        });
+    }).onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
   void tooManyRequestsRejectsTheOrderAndClosesTheSession(Vertx vertx, VertxTestContext ctx) {
     start(vertx, Fault.events(Fault.Type.ORDER_TOO_MANY_REQUESTS, 1, 1.0, 60_000))
       .compose(c -> c.call("private/buy", resting("credits-1"))
@@ -140,7 +192,7 @@ class SimulatedExchangePrivateFaultsTest {
   @Test
   void aDuplicatedNotificationArrivesTwice(Vertx vertx, VertxTestContext ctx) {
     start(vertx, null)
-      .compose(c -> c.subscribe(ORDERS)
+      .compose(c -> c.privateSubscribe(ORDERS)
         .compose(s -> exchange.injectFault(Fault.events(Fault.Type.NOTIFY_DUPLICATE, 1, 1.0, 60_000)))
         .compose(v -> c.rpc("private/buy", resting("dup-1")))
         .compose(placed -> c.call("public/test", new JsonObject()))
@@ -155,7 +207,7 @@ class SimulatedExchangePrivateFaultsTest {
   @Test
   void aReorderedNotificationArrivesAfterTheNextOne(Vertx vertx, VertxTestContext ctx) {
     start(vertx, null)
-      .compose(c -> c.subscribe(ORDERS)
+      .compose(c -> c.privateSubscribe(ORDERS)
         .compose(s -> exchange.injectFault(Fault.events(Fault.Type.NOTIFY_REORDER, 1, 1.0, 60_000)))
         // Sent back to back: the second order's notification releases the held first one.
         .compose(v -> Future.all(c.rpc("private/buy", resting("first")), c.rpc("private/buy", resting("second"))))

@@ -56,7 +56,7 @@ class SimulatedExchangeUserStreamsTest {
   @Test
   void aTakerOrderIsNotifiedOnUserOrdersAndUserTrades(Vertx vertx, VertxTestContext ctx) {
     start(vertx, new SimulatedExchangeOptions().setTradesPerSecond(0).setBookChangesPerSecond(0))
-      .compose(c -> c.subscribe(ORDERS, TRADES).compose(subscribed -> {
+      .compose(c -> c.privateSubscribe(ORDERS, TRADES).compose(subscribed -> {
         ctx.verify(() -> assertThat(subscribed).containsExactly(ORDERS, TRADES));
         return c.rpc("private/buy", SimulatedExchangeOrdersTest.order("notify-1", 10, null));
       }).compose(placed -> c.awaitFrame(f -> TRADES.equals(f.channel()))
@@ -78,7 +78,7 @@ class SimulatedExchangeUserStreamsTest {
     // One post-only order on each side at the last price: whichever way the market walks, one is
     // traded through; a large amount makes the first fill partial (a public trade is <= 1000).
     start(vertx, new SimulatedExchangeOptions().setTradesPerSecond(300))
-      .compose(c -> c.subscribe(ORDERS, TRADES, PUBLIC_TRADES)
+      .compose(c -> c.privateSubscribe(ORDERS, TRADES, PUBLIC_TRADES)
         .compose(s -> c.awaitFrame(f -> PUBLIC_TRADES.equals(f.channel())))
         .compose(first -> {
           BigDecimal last = new BigDecimal(first.object().getJsonObject("params").getJsonArray("data").getJsonObject(0).getValue("price").toString());
@@ -118,7 +118,7 @@ class SimulatedExchangeUserStreamsTest {
     JsonObject resting = SimulatedExchangeOrdersTest.order("cod-1", 10, new BigDecimal("1000"));
     JsonObject kept = SimulatedExchangeOrdersTest.order("no-cod", 10, new BigDecimal("1000"));
     start(vertx, new SimulatedExchangeOptions().setTradesPerSecond(0).setBookChangesPerSecond(0))
-      .compose(watcher -> watcher.subscribe(ORDERS)
+      .compose(watcher -> watcher.privateSubscribe(ORDERS)
         .compose(s -> connect(vertx)).compose(a -> a.rpc("private/enable_cancel_on_disconnect", new JsonObject())
           .compose(ok -> a.rpc("private/buy", resting)).map(placed -> a))
         .compose(a -> connect(vertx).compose(b -> b.rpc("private/buy", kept).map(placed -> b))

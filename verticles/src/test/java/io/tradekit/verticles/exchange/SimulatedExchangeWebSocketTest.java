@@ -91,8 +91,8 @@ class SimulatedExchangeWebSocketTest {
   void subscribeResultOmitsRejectedChannelsAndIsEmptyWhenAllAreRejected(Vertx vertx, VertxTestContext ctx) {
     start(vertx, new SimulatedExchangeOptions().setTradesPerSecond(0))
       .compose(client -> client.subscribe("trades." + BTC + ".100ms", "trades.NOPE-PERPETUAL.100ms",
-          "trades." + BTC + ".raw", "book." + ETH + ".agg2", "not a channel", "chart.trades." + BTC + ".60")
-        .compose(first -> client.subscribe("trades.NOPE.100ms", "ticker." + BTC + ".raw")
+          "trades." + BTC + ".1s", "book." + ETH + ".agg2", "not a channel", "chart.trades." + BTC + ".60")
+        .compose(first -> client.subscribe("trades.NOPE.100ms", "ticker." + BTC + ".5s")
           .map(second -> List.of(first, second))))
       .onComplete(ctx.succeeding(results -> ctx.verify(() -> {
         assertThat(results.get(0)).containsExactly("trades." + BTC + ".100ms", "book." + ETH + ".agg2",

@@ -113,6 +113,17 @@ final class TestClient {
       .map(reply -> reply.getJsonArray("result"));
   }
 
+  /** @return the channels {@code private/subscribe} subscribed (the user.* channels need it); fails on an error reply */
+  Future<JsonArray> privateSubscribe(String... channels) {
+    return call("private/subscribe", new JsonObject().put("channels", new JsonArray(List.of((Object[]) channels))))
+      .map(reply -> {
+        if (reply.containsKey("error")) {
+          throw new IllegalStateException("private/subscribe failed: " + reply.getJsonObject("error").encode());
+        }
+        return reply.getJsonArray("result");
+      });
+  }
+
   /** @return the whole reply of {@code public/auth} with client credentials */
   Future<JsonObject> auth(String clientId, String clientSecret) {
     return call("public/auth", new JsonObject().put("grant_type", "client_credentials")

@@ -52,7 +52,7 @@ class ExecutorFaultLoadTest {
 
   private static final int INTENTS = 10_000;
   private static final int CHUNK = 500;
-  private static final List<String> INSTRUMENTS = List.of("BTC-PERPETUAL", "ETH-PERPETUAL", "SOL-PERPETUAL");
+  private static final List<String> INSTRUMENTS = List.of("BTC-PERPETUAL", "ETH-PERPETUAL", "SOL_USDC-PERPETUAL");
   private static final String ACCOUNT = SimulatedExchangeOptions.DEFAULT_CLIENT_ID;
 
   private final SplittableRandom random = new SplittableRandom(20261130L);

@@ -280,11 +280,11 @@ class QuoteStrategyTest {
   @Test
   void aBadConfigKeyFailsTheStartWithAConfigExceptionNamingTheKey(Vertx vertx, VertxTestContext ctx) {
     World w = new World();
-    JsonObject config = new JsonObject().put("instruments", new JsonArray().add(BTC).add("SOL-PERPETUAL"));
+    JsonObject config = new JsonObject().put("instruments", new JsonArray().add(BTC).add("SOL_USDC-PERPETUAL"));
     w.open(vertx).compose(x -> w.start(vertx, config))
       .onComplete(ctx.failing(err -> ctx.verify(() -> {
         assertThat(err).isInstanceOf(ConfigException.class);
-        assertThat(((ConfigException) err).path()).isEqualTo("services[strategy].config.tickSizes.SOL-PERPETUAL");
+        assertThat(((ConfigException) err).path()).isEqualTo("services[strategy].config.tickSizes.SOL_USDC-PERPETUAL");
         ctx.completeNow();
       })))
       .eventually(w::close);
