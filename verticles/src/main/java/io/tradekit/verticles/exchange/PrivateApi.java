@@ -11,14 +11,18 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The simulated exchange's private JSON-RPC API over WebSocket: {@code public/auth} and the
- * {@code private/*} methods (orders, queries, positions, cancel-on-disconnect), with the order
- * faults applied to {@code private/buy|sell}: refused with 10009 or 10028 (the latter also closes
- * the session), or accepted and then the reply lost, delayed, or the connection cut before it.
+ * The simulated exchange's private JSON-RPC API: {@code public/auth} and the {@code private/*}
+ * methods (orders, queries, positions, cancel-on-disconnect), with the order faults applied to
+ * {@code private/buy|sell}: refused with 10009 or 10028 (the latter also closes the session), or
+ * accepted and then the reply lost, delayed, or the connection cut before it.
  *
- * <p>Called by {@link ExchangeConnection} for these methods, on the exchange's context. A private
- * call needs the connection's access token to be valid (13009 otherwise); the token_expiry fault
- * expires it just before the call.
+ * <p>Two transports share one transport-neutral entry, {@link #answer} (account + method +
+ * params → result or {@link RpcException}): {@link #call} for a WebSocket
+ * {@link ExchangeConnection} and {@link #callOverHttp} for one HTTP request of
+ * {@link ExchangeHttpApi}. Placement goes through {@link #place} with an {@link RpcTransport} so
+ * its faults act on either. Called on the exchange's context. A WebSocket call needs the
+ * connection's access token to be valid (13009 otherwise); the token_expiry fault expires it just
+ * before the call (over HTTP: the bearer token's).
  */
 final class PrivateApi {
 
