@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * instrument to use instead.
  *
  * <p>Tests isolate their streams with made-up names ({@code GF1A2B3C-PERPETUAL}): {@link #of}
- * accepts any {@code <NAME>-PERPETUAL} as a synthetic inverse instrument (currency {@code <NAME>},
+ * accepts any {@code <NAME>} or {@code <NAME>-PERPETUAL} as a synthetic inverse instrument (currency {@code <NAME>},
  * tick 0.01, contract size 1), which only the programmatic options allow; a config file may name
  * only instruments Deribit has.
  *
@@ -27,7 +27,7 @@ final class InstrumentSpec {
 
   private static final Pattern INVERSE = Pattern.compile("(BTC|ETH)-PERPETUAL");
   private static final Pattern LINEAR = Pattern.compile("([A-Z0-9]+)_USDC-PERPETUAL");
-  private static final Pattern SYNTHETIC = Pattern.compile("([A-Z0-9]+)-PERPETUAL");
+  private static final Pattern SYNTHETIC = Pattern.compile("([A-Z0-9]+)(-PERPETUAL)?");
   private static final Map<String, BigDecimal> TICK_SIZES = Map.of(
     "BTC", new BigDecimal("0.5"), "ETH", new BigDecimal("0.05"), "SOL", new BigDecimal("0.01"),
     "XRP", new BigDecimal("0.0001"), "DOGE", new BigDecimal("0.00001"));
