@@ -24,7 +24,7 @@ import java.util.Map;
  * exchange's event-loop context, so the state needs no locking. The generator pushes
  * notifications through {@link #sendData}, which counts only what was actually written.
  */
-final class ExchangeConnection {
+final class ExchangeConnection extends RpcTransport {
 
   private static final Logger LOG = LoggerFactory.getLogger(ExchangeConnection.class);
   private static final String HEARTBEAT = "{\"jsonrpc\":\"2.0\",\"method\":\"heartbeat\",\"params\":{\"type\":\"heartbeat\"}}";
@@ -32,7 +32,6 @@ final class ExchangeConnection {
   private static final int RETRY = 10040;
   private static final String TEST_REQUEST = "{\"jsonrpc\":\"2.0\",\"method\":\"heartbeat\",\"params\":{\"type\":\"test_request\"}}";
 
-  final String id;
   private final SimulatedExchange exchange;
   private final ServerWebSocket ws;
   private final ExchangeStats stats;
@@ -47,7 +46,7 @@ final class ExchangeConnection {
   private int garbageRound;
 
   ExchangeConnection(String id, SimulatedExchange exchange, ServerWebSocket ws) {
-    this.id = id;
+    super(id);
     this.exchange = exchange;
     this.ws = ws;
     this.stats = exchange.stats();
@@ -96,6 +95,7 @@ final class ExchangeConnection {
   }
 
   /** Closes the TCP connection without a WebSocket close frame, as a dead network would. */
+  @Override
   void drop() {
     if (!closed) {
       closed = true;
@@ -223,6 +223,7 @@ final class ExchangeConnection {
   }
 
   /** Answers {@code id} with 10028 too_many_requests and closes the session, as Deribit does. */
+  @Override
   void rateLimitClose(Object id, long usIn, String reason) {
     sendError(id, new RpcException(RpcException.TOO_MANY_REQUESTS, "too_many_requests",
       new JsonObject().put("reason", reason)), usIn);
@@ -401,6 +402,7 @@ final class ExchangeConnection {
   }
 
   /** Sends the result of request {@code id} (received at {@code usIn}) unless the connection is closed or stalled. */
+  @Override
   void reply(Object id, Object result, long usIn) {
     sendResult(id, result, usIn);
   }

@@ -61,10 +61,19 @@ final class Fill {
     return BigDecimal.valueOf(amount).multiply(TAKER_FEE_RATE).divide(price, 8, RoundingMode.HALF_EVEN).stripTrailingZeros();
   }
 
-  /** @return the Deribit user trade object */
+  /**
+   * @return the Deribit user trade object. The simulator records no mark or index price per fill,
+   *     so {@code mark_price} and {@code index_price} repeat the fill price and {@code tick_direction}
+   *     is 0; {@code matching_id} is always null, as on Deribit.
+   */
   JsonObject toJson() {
+    BigDecimal price = order.price(priceTicks);
     return new JsonObject()
       .put("trade_id", tradeId)
+      .put("matching_id", null)
+      .put("mark_price", price)
+      .put("index_price", price)
+      .put("tick_direction", 0)
       .put("trade_seq", tradeSeq)
       // Deribit: always null. Mark and index price: the simulator's fill price (no separate index).
       .putNull("matching_id")

@@ -359,4 +359,9 @@ final class MatchingEngine {
     return new RpcException(NOT_OPEN_ORDER, "not_open_order",
       new JsonObject().put("reason", "order " + order.orderId + " is " + order.state).put("param", "order_id"));
   }
+
+  /** @return the simulated market of {@code instrument} (for marks in account summaries) */
+  InstrumentSim sim(String instrument) {
+    return sims.apply(instrument);
+  }
 }

@@ -6,17 +6,23 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
- * The simulated exchange's private JSON-RPC API over WebSocket: {@code public/auth} and the
- * {@code private/*} methods (orders, queries, positions, cancel-on-disconnect), with the order
- * faults applied to {@code private/buy|sell}: refused with 10009 or 10028 (the latter also closes
- * the session), or accepted and then the reply lost, delayed, or the connection cut before it.
+ * The simulated exchange's private JSON-RPC API: {@code public/auth} and the {@code private/*}
+ * methods (orders, queries, positions, cancel-on-disconnect), with the order faults applied to
+ * {@code private/buy|sell}: refused with 10009 or 10028 (the latter also closes the session), or
+ * accepted and then the reply lost, delayed, or the connection cut before it.
  *
- * <p>Called by {@link ExchangeConnection} for these methods, on the exchange's context. A private
- * call needs the connection's access token to be valid (13009 otherwise); the token_expiry fault
- * expires it just before the call.
+ * <p>Two transports share one transport-neutral entry, {@link #answer} (account + method +
+ * params → result or {@link RpcException}): {@link #call} for a WebSocket
+ * {@link ExchangeConnection} and {@link #callOverHttp} for one HTTP request of
+ * {@link ExchangeHttpApi}. Placement goes through {@link #place} with an {@link RpcTransport} so
+ * its faults act on either. Called on the exchange's context. A WebSocket call needs the
+ * connection's access token to be valid (13009 otherwise); the token_expiry fault expires it just
+ * before the call (over HTTP: the bearer token's).
  */
 final class PrivateApi {
 
@@ -30,6 +36,8 @@ final class PrivateApi {
 
   private static final List<Ambiguous> AMBIGUOUS = List.of(new Ambiguous(13888, "timed_out"),
     new Ambiguous(11094, "internal_server_error"), new Ambiguous(10040, "retry"), new Ambiguous(10047, "matching_engine_queue_full"));
+  /** Deribit's "must_be_websocket_request": a method HTTP cannot serve. */
+  static final int MUST_BE_WEBSOCKET = 10030;
 
   private final Vertx vertx;
   private final SimulatedExchangeOptions options;
@@ -37,6 +45,9 @@ final class PrivateApi {
   private final ExchangeStats stats;
   private final Accounts accounts;
   private final MatchingEngine engine;
+  private final PrivateQueries queries;
+  /** Accounts whose cancel-on-disconnect was enabled over HTTP with scope account (see {@link #connectionClosed}). */
+  private final Set<String> accountCancelOnDisconnect = new HashSet<>();
 
   PrivateApi(Vertx vertx, SimulatedExchangeOptions options, FaultBoard faults, ExchangeStats stats,
              MatchingEngine engine) {
@@ -46,10 +57,33 @@ final class PrivateApi {
     this.stats = stats;
     this.accounts = new Accounts(options);
     this.engine = engine;
+    this.queries = new PrivateQueries(options, engine);
   }
 
   PrivateLedger ledger() {
     return engine.ledger();
+  }
+
+  /** {@code public/auth} over HTTP: the tokens, with no connection to authenticate. */
+  JsonObject authOverHttp(JsonObject params) {
+    return accounts.auth(params);
+  }
+
+  /**
+   * @return the account of a bearer {@code accessToken} sent over HTTP (the token_expiry fault
+   *     expires it first, as on a connection)
+   * @throws RpcException 13009 when the token is unknown or expired
+   */
+  String accountOfBearer(String accessToken) {
+    if (faults.take(Fault.Type.TOKEN_EXPIRY) != null) {
+      accounts.expire(accessToken);
+    }
+    return accounts.accountOf(accessToken);
+  }
+
+  /** @see Accounts#verifySignature */
+  String accountOfSignature(String clientId, long timestampMs, String nonce, String stringToSign, String signatureHex) {
+    return accounts.verifySignature(clientId, timestampMs, nonce, stringToSign, signatureHex, System.currentTimeMillis());
   }
 
   /** {@code public/auth}: on success the connection is authenticated as the account. */
@@ -89,12 +123,53 @@ final class PrivateApi {
       case "private/sell":
         place(c, id, account, method.endsWith("buy"), params, usIn);
         return;
+      case "private/enable_cancel_on_disconnect":
+      case "private/disable_cancel_on_disconnect":
+      case "private/get_cancel_on_disconnect":
+        c.reply(id, cancelOnDisconnect(c.session, method, params), usIn);
+        return;
       default:
-        c.reply(id, answer(c, account, method, params), usIn);
+        c.reply(id, answer(account, method, params), usIn);
     }
   }
 
-  private Object answer(ExchangeConnection c, String account, String method, JsonObject params) {
+  /**
+   * Answers {@code method} for an HTTP request already authenticated as {@code account} (bearer
+   * token or signature, checked by {@link ExchangeHttpApi}). buy/sell go through {@link #place}
+   * with its faults; methods that need a connection are refused with 10030.
+   *
+   * @throws RpcException as the method's answer when it fails
+   */
+  void callOverHttp(RpcTransport t, String account, Object id, String method, JsonObject params, long usIn) {
+    switch (method) {
+      case "private/buy":
+      case "private/sell":
+        place(t, id, account, method.endsWith("buy"), params, usIn);
+        return;
+      case "private/subscribe":
+      case "private/unsubscribe":
+        throw websocketOnly(method, "subscriptions live on a WebSocket connection");
+      case "private/enable_cancel_on_disconnect":
+      case "private/disable_cancel_on_disconnect":
+      case "private/get_cancel_on_disconnect":
+        if (!"account".equals(codScope(params))) {
+          throw websocketOnly(method, "scope connection needs a WebSocket connection; over HTTP use scope=account");
+        }
+        t.reply(id, accountCancelOnDisconnect(account, method), usIn);
+        return;
+      default:
+        t.reply(id, answer(account, method, params), usIn);
+    }
+  }
+
+  /**
+   * The transport-neutral private methods: the result of {@code method} for {@code account}, the
+   * same over WebSocket and HTTP. Not buy/sell (their faults need a transport, see {@link #place}),
+   * subscriptions or cancel-on-disconnect.
+   *
+   * @throws RpcException -32601 for a method not answered here, -32602 naming a bad parameter, or the method's own error
+   */
+  Object answer(String account, String method, JsonObject params) {
     PrivateLedger ledger = engine.ledger();
     switch (method) {
       case "private/cancel":
@@ -123,26 +198,32 @@ final class PrivateApi {
         return positions(account, optional(params, "currency"));
       case "private/get_position":
         return ledger.positionJson(account, instrument(params));
+      default:
+        // The methods added for third-party clients (by currency, history, account summary).
+        return queries.answer(account, method, params);
+    }
+  }
+
+  /** The connection-scoped cancel-on-disconnect methods of a WebSocket session. */
+  private Object cancelOnDisconnect(PrivateSession session, String method, JsonObject params) {
+    switch (method) {
       case "private/enable_cancel_on_disconnect":
-        String scope = params.getValue("scope") == null ? "connection" : PublicApi.requiredString(params, "scope");
-        if (!List.of("connection", "account").contains(scope)) {
-          throw RpcException.invalidParams("scope", "expected connection or account, got " + scope);
-        }
-        c.session.cancelOnDisconnect = true;
-        c.session.cancelWholeAccount = "account".equals(scope);
+        String scope = codScope(params);
+        session.cancelOnDisconnect = true;
+        session.cancelWholeAccount = "account".equals(scope);
         return "ok";
       case "private/disable_cancel_on_disconnect":
-        c.session.cancelOnDisconnect = false;
+        session.cancelOnDisconnect = false;
         return "ok";
       case "private/get_cancel_on_disconnect":
-        return new JsonObject().put("scope", c.session.cancelWholeAccount ? "account" : "connection")
-          .put("enabled", c.session.cancelOnDisconnect);
+        return new JsonObject().put("scope", session.cancelWholeAccount ? "account" : "connection")
+          .put("enabled", session.cancelOnDisconnect);
       default:
         throw RpcException.methodNotFound(method);
     }
   }
 
-  private void place(ExchangeConnection c, Object id, String account, boolean buy, JsonObject params, long usIn) {
+  private void place(RpcTransport c, Object id, String account, boolean buy, JsonObject params, long usIn) {
     OrderRequest request = OrderRequest.parse(params, buy, options.getInstruments());
     if (faults.take(Fault.Type.ORDER_TOO_MANY_REQUESTS) != null) {
       c.rateLimitClose(id, usIn, "matching engine request credits exhausted (simulated); session terminated");
@@ -245,11 +326,6 @@ final class PrivateApi {
 
   private JsonObject userTrades(String account, JsonObject params) {
     String instrument = instrument(params);
-    for (String unsupported : List.of("start_timestamp", "end_timestamp")) {
-      if (params.getValue(unsupported) != null) {
-        throw RpcException.invalidParams(unsupported, "not supported by the simulated exchange, use start_seq/end_seq");
-      }
-    }
     long count = params.getValue("count") == null ? PublicApi.DEFAULT_TRADES_PER_PAGE : PublicApi.requiredLong(params, "count");
     if (count < 1 || count > PublicApi.MAX_TRADES_PER_PAGE) {
       throw RpcException.invalidParams("count", "expected a whole number in [1, " + PublicApi.MAX_TRADES_PER_PAGE + "], got " + count);
@@ -260,7 +336,10 @@ final class PrivateApi {
     }
     long start = params.getValue("start_seq") == null ? Long.MIN_VALUE : PublicApi.requiredLong(params, "start_seq");
     long end = params.getValue("end_seq") == null ? Long.MAX_VALUE : PublicApi.requiredLong(params, "end_seq");
-    return engine.ledger().userTrades(account, instrument, start, end, (int) count, "asc".equals(sorting));
+    long startMs = params.getValue("start_timestamp") == null ? Long.MIN_VALUE : PublicApi.requiredLong(params, "start_timestamp");
+    long endMs = params.getValue("end_timestamp") == null ? Long.MAX_VALUE : PublicApi.requiredLong(params, "end_timestamp");
+    PrivateQueries.historical(params);
+    return engine.ledger().userTrades(account, instrument, start, end, startMs, endMs, (int) count, "asc".equals(sorting));
   }
 
   private JsonArray positions(String account, String currency) {
@@ -291,6 +370,37 @@ final class PrivateApi {
     return params.getValue(name) == null ? null : PublicApi.requiredString(params, name);
   }
 
+  private static String codScope(JsonObject params) {
+    String scope = params.getValue("scope") == null ? "connection" : PublicApi.requiredString(params, "scope");
+    if (!List.of("connection", "account").contains(scope)) {
+      throw RpcException.invalidParams("scope", "expected connection or account, got " + scope);
+    }
+    return scope;
+  }
+
+  /**
+   * Cancel-on-disconnect with scope account, set over HTTP: while enabled, any WebSocket connection
+   * of the account that closes cancels all the account's orders.
+   */
+  private Object accountCancelOnDisconnect(String account, String method) {
+    switch (method) {
+      case "private/enable_cancel_on_disconnect":
+        accountCancelOnDisconnect.add(account);
+        return "ok";
+      case "private/disable_cancel_on_disconnect":
+        accountCancelOnDisconnect.remove(account);
+        return "ok";
+      default:
+        return new JsonObject().put("scope", "account").put("enabled", accountCancelOnDisconnect.contains(account));
+    }
+  }
+
+  /** Deribit's 10030 must_be_websocket_request, for a method HTTP cannot serve. */
+  static RpcException websocketOnly(String method, String reason) {
+    return new RpcException(MUST_BE_WEBSOCKET, "must_be_websocket_request",
+      new JsonObject().put("reason", method + ": " + reason).put("method", method));
+  }
+
   /** Cancel-on-disconnect and the held notification, when {@code c} has closed. */
   void connectionClosed(ExchangeConnection c) {
     PrivateSession s = c.session;
@@ -299,8 +409,9 @@ final class PrivateApi {
       s.heldTimer = -1;
     }
     s.heldFrame = null;
-    if (s.cancelOnDisconnect && s.account != null) {
-      int n = engine.cancelOnDisconnect(s.account, c.id, s.cancelWholeAccount);
+    boolean wholeAccount = s.account != null && accountCancelOnDisconnect.contains(s.account);
+    if ((s.cancelOnDisconnect || wholeAccount) && s.account != null) {
+      int n = engine.cancelOnDisconnect(s.account, c.id, s.cancelWholeAccount || wholeAccount);
       LOG.info("event=exchange.cancel_on_disconnect id={} account={} cancelled={}", c.id, s.account, n);
     }
   }

@@ -32,6 +32,8 @@ final class PrivateLedger {
     final String instrument;
     long size;
     BigDecimal averagePrice = BigDecimal.ZERO;
+    /** P&L of the closed part of the position, in its settlement currency (see {@link PrivateQueries#pnl}). */
+    BigDecimal realizedPl = BigDecimal.ZERO;
 
     Position(String account, String instrument) {
       this.account = account;
@@ -42,6 +44,10 @@ final class PrivateLedger {
     void apply(boolean buy, long amount, BigDecimal price) {
       long delta = buy ? amount : -amount;
       long before = size;
+      if (before != 0 && Long.signum(before) != Long.signum(delta)) {
+        long closed = Math.min(Math.abs(before), amount);
+        realizedPl = realizedPl.add(PrivateQueries.pnl(instrument, before > 0, closed, averagePrice, price));
+      }
       size += delta;
       if (before == 0 || Long.signum(before) == Long.signum(delta)) {
         averagePrice = averagePrice.multiply(BigDecimal.valueOf(Math.abs(before))).add(price.multiply(BigDecimal.valueOf(amount)))
@@ -93,6 +99,8 @@ final class PrivateLedger {
   private final Map<String, ArrayDeque<Fill>> fillsByKey = new HashMap<>();
   private final Map<String, Long> lastTradeSeq = new HashMap<>();
   private final Map<String, Position> positions = new LinkedHashMap<>();
+  /** Fees paid per account and settlement currency (key {@code account\ncurrency}), over all fills ever. */
+  private final Map<String, BigDecimal> feesPaid = new HashMap<>();
 
   PrivateLedger(int historySize, long startMs) {
     this.historySize = historySize;
@@ -161,6 +169,7 @@ final class PrivateLedger {
     fills.add(fill);
     fillsByKey.computeIfAbsent(key, k -> new ArrayDeque<>()).add(fill);
     position(order.account, order.instrument).apply(order.buy, amount, order.price(priceTicks));
+    feesPaid.merge(order.account + '\n' + order.spec.currency, fill.fee(), BigDecimal::add);
     if (fills.size() > historySize) {
       Fill oldest = fills.poll();
       // Fills are appended in one global order, so the globally oldest heads its own queue too.
@@ -171,6 +180,26 @@ final class PrivateLedger {
 
   private Position position(String account, String instrument) {
     return positions.computeIfAbsent(key(account, instrument), k -> new Position(account, instrument));
+  }
+
+  /** @return every fill kept, oldest first (read only) */
+  Collection<Fill> fills() {
+    return fills;
+  }
+
+  /** @return the fills kept of the account in {@code instrument}, oldest first (read only) */
+  Collection<Fill> fills(String account, String instrument) {
+    return fillsByKey.getOrDefault(key(account, instrument), new ArrayDeque<>());
+  }
+
+  /** @return the account's position in {@code instrument}, or null when it never traded it */
+  Position existingPosition(String account, String instrument) {
+    return positions.get(key(account, instrument));
+  }
+
+  /** @return every fee the account paid in {@code currency}, including forgotten fills */
+  BigDecimal feesPaid(String account, String currency) {
+    return feesPaid.getOrDefault(account + '\n' + currency, BigDecimal.ZERO);
   }
 
   /** @return the signed position size (buy positive) of the account in {@code instrument} */
@@ -191,13 +220,19 @@ final class PrivateLedger {
    * {@code ascending} (newest first otherwise), and whether more of the range remain.
    */
   JsonObject userTrades(String account, String instrument, long startSeq, long endSeq, int count, boolean ascending) {
+    return userTrades(account, instrument, startSeq, endSeq, Long.MIN_VALUE, Long.MAX_VALUE, count, ascending);
+  }
+
+  /** As above, also bounded by {@code startMs <= timestamp <= endMs} (both inclusive, ms). */
+  JsonObject userTrades(String account, String instrument, long startSeq, long endSeq, long startMs, long endMs,
+                        int count, boolean ascending) {
     List<Fill> matching = new ArrayList<>();
     ArrayDeque<Fill> all = fillsByKey.getOrDefault(key(account, instrument), new ArrayDeque<>());
     Iterator<Fill> it = ascending ? all.iterator() : all.descendingIterator();
     boolean more = false;
     while (it.hasNext()) {
       Fill f = it.next();
-      if (f.tradeSeq < startSeq || f.tradeSeq > endSeq) {
+      if (f.tradeSeq < startSeq || f.tradeSeq > endSeq || f.timestampMs < startMs || f.timestampMs > endMs) {
         continue;
       }
       if (matching.size() == count) {

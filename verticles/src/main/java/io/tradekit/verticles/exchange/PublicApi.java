@@ -4,6 +4,7 @@ import io.tradekit.feed.ExactJson;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
@@ -11,7 +12,9 @@ import java.util.function.Function;
 /**
  * The connection-independent public methods of the simulated exchange, shared by the WebSocket
  * JSON-RPC handler and {@code GET /api/v2/public/<method>}: {@code public/test},
- * {@code public/get_time}, {@code public/get_instruments},
+ * {@code public/get_time}, {@code public/get_instruments} (every instrument when {@code currency} is
+ * omitted, as the live exchange answers although the spec marks it required),
+ * {@code public/get_currencies},
  * {@code public/get_tradingview_chart_data} and {@code public/get_last_trades_by_instrument} (by
  * {@code start_seq}/{@code end_seq}, from each instrument's bounded trade history).
  *
@@ -23,7 +26,7 @@ final class PublicApi {
 
   /** Deribit's API version string, returned by {@code public/test}. */
   static final String VERSION = "1.2.26";
-  static final Set<String> METHODS = Set.of("public/test", "public/get_time", "public/get_instruments",
+  static final Set<String> METHODS = Set.of("public/test", "public/get_time", "public/get_instruments", "public/get_currencies",
     "public/get_tradingview_chart_data", "public/get_last_trades_by_instrument");
   /** Deribit's largest {@code count} for {@code public/get_last_trades_by_instrument}. */
   static final int MAX_TRADES_PER_PAGE = 1000;
@@ -54,6 +57,8 @@ final class PublicApi {
         return System.currentTimeMillis();
       case "public/get_instruments":
         return instruments(params);
+      case "public/get_currencies":
+        return currencies();
       case "public/get_tradingview_chart_data":
         return chartData(params);
       case "public/get_last_trades_by_instrument":
@@ -64,7 +69,11 @@ final class PublicApi {
   }
 
   private JsonArray instruments(JsonObject params) {
-    String currency = requiredString(params, "currency");
+    // Optional here: widely used clients call it without currency against the live exchange.
+    String currency = params.getValue("currency") == null ? "any" : requiredString(params, "currency");
+    if (!List.of("BTC", "ETH", "USDC", "USDT", "EURR", "any").contains(currency)) {
+      throw RpcException.invalidParams("currency", "expected one of BTC|ETH|USDC|USDT|EURR|any, got " + currency);
+    }
     String kind = params.getValue("kind") == null ? null : String.valueOf(params.getValue("kind"));
     if (kind != null && !List.of("future", "option", "spot", "future_combo", "option_combo").contains(kind)) {
       throw RpcException.invalidParams("kind", "expected one of future|option|spot|future_combo|option_combo, got " + kind);
@@ -100,6 +109,31 @@ final class PublicApi {
         .put("price_index", spec.priceIndex()));
     }
     return result;
+  }
+
+  /**
+   * {@code public/get_currencies}: the currencies the simulator settles in, with the fields
+   * Deribit's Currency object requires (fees and confirmations are illustrative, not live values).
+   */
+  static JsonArray currencies() {
+    return new JsonArray()
+      .add(currency("BTC", "Bitcoin", "BITCOIN", "0.0001", 1, 8))
+      .add(currency("ETH", "Ethereum", "ETHER", "0.0006", 1, 18))
+      .add(currency("USDC", "USD Coin", "ETHER", "1", 1, 6));
+  }
+
+  private static JsonObject currency(String code, String name, String coinType, String fee, int confirmations, int decimals) {
+    BigDecimal withdrawalFee = new BigDecimal(fee);
+    return new JsonObject()
+      .put("currency", code)
+      .put("currency_long", name)
+      .put("coin_type", coinType)
+      .put("withdrawal_fee", withdrawalFee)
+      .put("min_withdrawal_fee", withdrawalFee)
+      .put("withdrawal_priorities", new JsonArray())
+      .put("min_confirmations", confirmations)
+      .put("in_cross_collateral_pool", true)
+      .put("decimals", decimals);
   }
 
   private JsonObject chartData(JsonObject params) {

@@ -21,7 +21,7 @@ import java.util.function.Supplier;
  * A simulated Deribit v2 exchange: a WebSocket JSON-RPC endpoint {@code /ws/api/v2} serving
  * trades, book, ticker and chart channels from a seeded random market, the HTTP
  * {@code /api/v2/public/<method>} equivalents (including the trade history by trade_seq), the
- * private API over WebSocket ({@code public/auth} with the configured test accounts,
+ * private API over WebSocket and HTTP ({@code public/auth} with the configured test accounts,
  * {@code private/*} orders matched against the simulated market by the {@link MatchingEngine},
  * user notifications, cancel-on-disconnect), and an admin API to inject faults
  * ({@code /admin/faults}), read counters ({@code /admin/stats}) and read the exchange's own

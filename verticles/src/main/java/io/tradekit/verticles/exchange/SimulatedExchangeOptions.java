@@ -5,8 +5,11 @@ import io.tradekit.config.ConfigReader;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -29,7 +32,9 @@ import java.util.Set;
  * <p>Private API keys: {@code accounts} (a list of {@code {"clientId": .., "clientSecret": ..}}
  * test credentials for {@code public/auth}; {@code clientSecretFile} works too, via the config
  * loader; default ONE account {@value #DEFAULT_CLIENT_ID} / {@value #DEFAULT_CLIENT_SECRET}, a
- * published test credential that guards nothing), {@code tokenTtlMs} (900000: access token
+ * published test credential that guards nothing; optional {@code "balances": {"BTC": 10, ...}}, the
+ * starting balance per currency that {@code private/get_account_summary} builds on, default
+ * {@link Account#DEFAULT_BALANCES}), {@code tokenTtlMs} (900000: access token
  * lifetime, reported as {@code expires_in} seconds rounded up; refresh tokens live ten times as
  * long; tests use a few hundred ms) and {@code privateHistorySize} (100000: orders and, separately,
  * own fills kept for queries and {@code /admin/private/*}, about 1 KB each; the oldest closed
@@ -63,17 +68,47 @@ public final class SimulatedExchangeOptions {
   public static final long DEFAULT_TOKEN_TTL_MS = 900_000;
   public static final int DEFAULT_PRIVATE_HISTORY_SIZE = 100_000;
 
-  /** One test account of the private API: the credentials {@code public/auth} accepts. Immutable. */
+  /**
+   * One test account of the private API: the credentials {@code public/auth} accepts and the
+   * starting balance per currency (what {@code private/get_account_summary} adds P&L and fees to).
+   * Immutable.
+   */
   public static final class Account {
+    /** Starting balances when none are configured: enough to trade every default instrument. */
+    public static final Map<String, BigDecimal> DEFAULT_BALANCES =
+      Map.of("BTC", BigDecimal.TEN, "ETH", BigDecimal.valueOf(100), "USDC", BigDecimal.valueOf(1_000_000));
+
     private final String clientId;
     private final String clientSecret;
+    private final Map<String, BigDecimal> balances;
 
     public Account(String clientId, String clientSecret) {
+      this(clientId, clientSecret, DEFAULT_BALANCES);
+    }
+
+    /** @param balances starting balance per currency code (e.g. BTC); a currency not listed starts at 0 */
+    public Account(String clientId, String clientSecret, Map<String, BigDecimal> balances) {
       if (clientId == null || clientId.isBlank() || clientSecret == null || clientSecret.isEmpty()) {
         throw new IllegalArgumentException("account: clientId and clientSecret must be non-empty");
       }
+      for (Map.Entry<String, BigDecimal> e : balances.entrySet()) {
+        if (!e.getKey().matches("[A-Z]+") || e.getValue().signum() < 0) {
+          throw new IllegalArgumentException("balances: expected currency codes like BTC with amounts >= 0, got "
+            + e.getKey() + "=" + e.getValue());
+        }
+      }
       this.clientId = clientId;
       this.clientSecret = clientSecret;
+      this.balances = Map.copyOf(balances);
+    }
+
+    /** @return the starting balance in {@code currency}, 0 when none was configured */
+    public BigDecimal balance(String currency) {
+      return balances.getOrDefault(currency, BigDecimal.ZERO);
+    }
+
+    public Map<String, BigDecimal> balances() {
+      return balances;
     }
 
     public String clientId() {
@@ -180,12 +215,23 @@ public final class SimulatedExchangeOptions {
     if (block.has("accounts")) {
       List<Account> list = new ArrayList<>();
       for (ConfigReader a : block.objectList("accounts")) {
-        a.rejectUnknownKeys(Set.of("clientId", "clientSecret"));
+        a.rejectUnknownKeys(Set.of("clientId", "clientSecret", "balances"));
         String secret = a.requiredString("clientSecret");
         if (secret.isEmpty()) {
           throw new ConfigException(a.path("clientSecret"), "expected a non-empty secret");
         }
-        list.add(new Account(a.requiredString("clientId"), secret));
+        Map<String, BigDecimal> balances = Account.DEFAULT_BALANCES;
+        if (a.has("balances")) {
+          ConfigReader b = a.object("balances");
+          balances = new LinkedHashMap<>();
+          for (String currency : b.json().fieldNames()) {
+            if (!currency.matches("[A-Z]+")) {
+              throw new ConfigException(b.path(currency), "expected a currency code like BTC");
+            }
+            balances.put(currency, BigDecimal.valueOf(b.doubleValue(currency, 0, 0, 1e15)));
+          }
+        }
+        list.add(new Account(a.requiredString("clientId"), secret, balances));
       }
       if (list.isEmpty()) {
         throw new ConfigException(block.path("accounts"), "expected at least one {clientId, clientSecret}");
@@ -370,7 +416,11 @@ public final class SimulatedExchangeOptions {
     JsonArray faultArray = new JsonArray();
     faults.forEach(f -> faultArray.add(f.toJson()));
     JsonArray accountArray = new JsonArray();
-    accounts.forEach(a -> accountArray.add(new JsonObject().put("clientId", a.clientId()).put("clientSecret", a.clientSecret())));
+    accounts.forEach(a -> {
+      JsonObject balances = new JsonObject();
+      a.balances().forEach((currency, amount) -> balances.put(currency, amount.doubleValue()));
+      accountArray.add(new JsonObject().put("clientId", a.clientId()).put("clientSecret", a.clientSecret()).put("balances", balances));
+    });
     return new JsonObject()
       .put("host", host)
       .put("port", port)

@@ -160,7 +160,7 @@ class SimulatedExchangeConformanceTest {
     Future.all(badCount, goodCount, wsOnly).onComplete(ctx.succeeding(all -> ctx.verify(() -> {
       assertThat(badCount.result().getJsonObject("error").getJsonObject("data").getString("param")).isEqualTo("count");
       assertThat(goodCount.result().containsKey("result")).as(goodCount.result().encode()).isTrue();
-      assertThat(wsOnly.result().getJsonObject("error").getInteger("code")).isEqualTo(-32601);
+      assertThat(wsOnly.result().getJsonObject("error").getInteger("code")).isEqualTo(10030);
       ctx.completeNow();
     })));
   }
