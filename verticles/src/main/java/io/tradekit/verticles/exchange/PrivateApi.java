@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The simulated exchange's private JSON-RPC API over WebSocket: {@code public/auth} and the
@@ -31,15 +32,22 @@ final class PrivateApi {
   private final ExchangeStats stats;
   private final Accounts accounts;
   private final MatchingEngine engine;
+  private final Consumer<Runnable> afterWrite;
 
+  /**
+   * @param afterWrite runs a reply once every change before it is durable
+   *     ({@link LedgerJournal#afterWrite}), so an acknowledged change survives a kill;
+   *     {@code Runnable::run} when the state is in memory only
+   */
   PrivateApi(Vertx vertx, SimulatedExchangeOptions options, FaultBoard faults, ExchangeStats stats,
-             MatchingEngine engine) {
+             MatchingEngine engine, Consumer<Runnable> afterWrite) {
     this.vertx = vertx;
     this.options = options;
     this.faults = faults;
     this.stats = stats;
     this.accounts = new Accounts(options);
     this.engine = engine;
+    this.afterWrite = afterWrite;
   }
 
   PrivateLedger ledger() {
@@ -84,7 +92,10 @@ final class PrivateApi {
         place(c, id, account, method.endsWith("buy"), params, usIn);
         return;
       default:
-        c.reply(id, answer(c, account, method, params), usIn);
+        // Every private reply waits for the journal: a query must not show a change (e.g. a fill
+        // of a resting order) that a kill could still take back.
+        Object result = answer(c, account, method, params);
+        afterWrite.accept(() -> c.reply(id, result, usIn));
     }
   }
 
@@ -160,10 +171,10 @@ final class PrivateApi {
     Fault delay = faults.take(Fault.Type.ORDER_REPLY_DELAY);
     if (delay != null) {
       stats.orderRepliesDelayed.incrementAndGet();
-      vertx.setTimer(delay.delayMs(), t -> c.reply(id, result, usIn));
+      afterWrite.accept(() -> vertx.setTimer(delay.delayMs(), t -> c.reply(id, result, usIn)));
       return;
     }
-    c.reply(id, result, usIn);
+    afterWrite.accept(() -> c.reply(id, result, usIn));
   }
 
   private JsonObject edit(Order order, JsonObject params) {

@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonArray;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Sends the private notifications {@code user.orders.<instrument>.raw} (the order object on each
@@ -14,7 +15,8 @@ import java.util.List;
  * (a notification sent twice) and notify_reorder (held back, then sent after the next one, or
  * alone after {@link #REORDER_FLUSH_MS}) faults.
  *
- * <p>The {@link MatchingEngine}'s event sink; runs on the exchange's context. User notifications
+ * <p>The {@link MatchingEngine}'s event sink (behind the {@link LedgerJournal} when the state is
+ * durable, which sends nothing before the change is written); runs on the exchange's context. User notifications
  * are not dropped when a socket's write queue is full (unlike market data): losing one would be a
  * fault nobody injected.
  */
@@ -26,23 +28,32 @@ final class UserNotifier implements MatchingEngine.Events {
   private final Vertx vertx;
   private final FaultBoard faults;
   private final Collection<ExchangeConnection> connections;
+  private final Consumer<Runnable> afterWrite;
 
-  UserNotifier(Vertx vertx, FaultBoard faults, Collection<ExchangeConnection> connections) {
+  /**
+   * @param afterWrite runs a send once the change it tells about is durable
+   *     ({@link LedgerJournal#afterWrite}); {@code Runnable::run} when the state is in memory only
+   */
+  UserNotifier(Vertx vertx, FaultBoard faults, Collection<ExchangeConnection> connections, Consumer<Runnable> afterWrite) {
     this.vertx = vertx;
     this.faults = faults;
     this.connections = connections;
+    this.afterWrite = afterWrite;
   }
 
   @Override
   public void orderChanged(Order order) {
-    send(order.account, Channel.userChannel("orders", order.instrument), order.toJson().encode());
+    // Encoded now: the order is mutable and may change again before the send.
+    String data = order.toJson().encode();
+    afterWrite.accept(() -> send(order.account, Channel.userChannel("orders", order.instrument), data));
   }
 
   @Override
   public void traded(String account, String instrument, List<Fill> fills) {
     JsonArray data = new JsonArray();
     fills.forEach(f -> data.add(f.toJson()));
-    send(account, Channel.userChannel("trades", instrument), data.encode());
+    String encoded = data.encode();
+    afterWrite.accept(() -> send(account, Channel.userChannel("trades", instrument), encoded));
   }
 
   private void send(String account, String channelName, String data) {
