@@ -49,6 +49,70 @@ final class Fill {
     this.orderState = order.state;
   }
 
+  /** Restores a fill of {@code order} (the restored order, or a closed stand-in) from {@link #toState()}. */
+  private Fill(JsonObject state, Order order) {
+    this.tradeId = state.getString("tradeId");
+    this.tradeSeq = state.getLong("tradeSeq");
+    this.account = order.account;
+    this.order = order;
+    this.orderId = order.orderId;
+    this.label = order.label;
+    this.instrument = order.instrument;
+    this.buy = order.buy;
+    this.amount = state.getLong("amount");
+    this.priceTicks = state.getLong("priceTicks");
+    this.maker = state.getBoolean("maker");
+    this.timestampMs = state.getLong("timestampMs");
+    this.orderState = state.getString("orderState");
+    if (tradeId == null || orderState == null) {
+      throw new NullPointerException("tradeId or orderState");
+    }
+  }
+
+  /**
+   * @return the fill as the simulated exchange's state directory keeps it, not the Deribit wire
+   *     object ({@link #toJson()}); it carries the order's immutable fields that the fill's wire
+   *     object needs, so a fill outlives its order being forgotten (history bound) and restored
+   */
+  JsonObject toState() {
+    JsonObject orderFields = order.toState();
+    // Only the order's immutable fields: the fill's own orderState says what it was at the fill.
+    for (String mutable : new String[] {"priority", "amount", "priceTicks", "filled", "filledTickAmount", "state",
+      "cancelReason", "replaced", "lastUpdateMs"}) {
+      orderFields.remove(mutable);
+    }
+    return new JsonObject()
+      .put("tradeId", tradeId)
+      .put("tradeSeq", tradeSeq)
+      .put("amount", amount)
+      .put("priceTicks", priceTicks)
+      .put("maker", maker)
+      .put("timestampMs", timestampMs)
+      .put("orderState", orderState)
+      .put("order", orderFields);
+  }
+
+  /**
+   * @param knownOrders the restored order of an id, or null when it is no longer kept; then a
+   *     closed stand-in is built from the fields the fill carries
+   * @throws IllegalArgumentException naming the state when a field is missing or of the wrong type
+   */
+  static Fill fromState(JsonObject state, java.util.function.Function<String, Order> knownOrders) {
+    try {
+      JsonObject orderFields = state.getJsonObject("order");
+      Order order = knownOrders.apply(orderFields.getString("orderId"));
+      if (order == null) {
+        order = Order.fromState(orderFields.copy().put("priority", 0L).put("amount", state.getLong("amount"))
+          .put("priceTicks", state.getLong("priceTicks")).put("filled", state.getLong("amount"))
+          .put("filledTickAmount", 0L).put("state", Order.FILLED).put("replaced", false)
+          .put("lastUpdateMs", state.getLong("timestampMs")));
+      }
+      return new Fill(state, order);
+    } catch (NullPointerException | ClassCastException e) {
+      throw new IllegalArgumentException("fill state: a field is missing or of the wrong type (" + e + ") in " + state.encode(), e);
+    }
+  }
+
   BigDecimal fee() {
     if (maker) {
       return BigDecimal.ZERO;

@@ -343,6 +343,11 @@ final class MatchingEngine {
     return buy ? Math.max(0, -size) : Math.max(0, size);
   }
 
+  /** Persistence hook: puts an open order restored from the state directory back into its book. */
+  void restoreResting(Order order) {
+    rest(order);
+  }
+
   private void rest(Order order) {
     (order.buy ? restingBids : restingAsks).computeIfAbsent(order.instrument, i -> new TreeSet<>(order.buy ? BIDS : ASKS)).add(order);
     openCount.merge(order.account, 1, Integer::sum);

@@ -18,6 +18,13 @@ final class Order {
   static final String OPEN = "open";
   static final String FILLED = "filled";
   static final String CANCELLED = "cancelled";
+  /**
+   * The connection id of an order restored from the state directory: never a live connection's
+   * ({@code c<n>}), so a restart counts as every connection having gone, yet the orders stay open
+   * (Deribit keeps orders when ITS side restarts); only account-scope cancel-on-disconnect of a
+   * new connection still reaches them.
+   */
+  static final String RESTORED_CONNECTION = "restored";
 
   final String orderId;
   final String account;
@@ -65,6 +72,92 @@ final class Order {
     this.spec = InstrumentSpec.of(request.instrument);
     this.createdMs = nowMs;
     this.lastUpdateMs = nowMs;
+  }
+
+  /** Restores an order from {@link #toState()}: every field as it was, except the connection (gone). */
+  private Order(JsonObject state) {
+    this.orderId = requireString(state, "orderId");
+    this.account = requireString(state, "account");
+    this.connectionId = RESTORED_CONNECTION;
+    this.instrument = requireString(state, "instrument");
+    this.label = requireString(state, "label");
+    this.buy = state.getBoolean("buy");
+    this.market = state.getBoolean("market");
+    this.postOnly = state.getBoolean("postOnly");
+    this.rejectPostOnly = state.getBoolean("rejectPostOnly");
+    this.reduceOnly = state.getBoolean("reduceOnly");
+    this.timeInForce = requireString(state, "timeInForce");
+    this.tickSize = new BigDecimal(requireString(state, "tickSize"));
+    this.spec = InstrumentSpec.of(instrument);
+    this.createdMs = state.getLong("createdMs");
+    applyState(state);
+  }
+
+  /**
+   * @return every field as persistence needs it (the simulated exchange's state directory), not
+   *     the Deribit wire object ({@link #toJson()}): numbers exact (ticks, whole units, the tick
+   *     size as a decimal string), no connection
+   */
+  JsonObject toState() {
+    return new JsonObject()
+      .put("orderId", orderId)
+      .put("account", account)
+      .put("instrument", instrument)
+      .put("label", label)
+      .put("buy", buy)
+      .put("market", market)
+      .put("postOnly", postOnly)
+      .put("rejectPostOnly", rejectPostOnly)
+      .put("reduceOnly", reduceOnly)
+      .put("timeInForce", timeInForce)
+      .put("tickSize", tickSize.toString())
+      .put("createdMs", createdMs)
+      .put("priority", priority)
+      .put("amount", amount)
+      .put("priceTicks", priceTicks)
+      .put("filled", filled)
+      .put("filledTickAmount", filledTickAmount)
+      .put("state", state)
+      .put("cancelReason", cancelReason)
+      .put("replaced", replaced)
+      .put("lastUpdateMs", lastUpdateMs);
+  }
+
+  /**
+   * @return the order of {@code state} (from {@link #toState()})
+   * @throws IllegalArgumentException naming the field when one is missing or of the wrong type
+   */
+  static Order fromState(JsonObject state) {
+    try {
+      return new Order(state);
+    } catch (NullPointerException | ClassCastException | NumberFormatException e) {
+      throw new IllegalArgumentException("order state: a field is missing or of the wrong type (" + e + ") in " + state.encode(), e);
+    }
+  }
+
+  /** Sets the mutable fields (amount, price, fills, state...) from a later {@link #toState()} of the same order. */
+  void applyState(JsonObject state) {
+    try {
+      priority = state.getLong("priority");
+      amount = state.getLong("amount");
+      priceTicks = state.getLong("priceTicks");
+      filled = state.getLong("filled");
+      filledTickAmount = state.getLong("filledTickAmount");
+      this.state = requireString(state, "state");
+      cancelReason = state.getString("cancelReason");
+      replaced = state.getBoolean("replaced");
+      lastUpdateMs = state.getLong("lastUpdateMs");
+    } catch (NullPointerException | ClassCastException e) {
+      throw new IllegalArgumentException("order state: a field is missing or of the wrong type (" + e + ") in " + state.encode(), e);
+    }
+  }
+
+  private static String requireString(JsonObject state, String key) {
+    String value = state.getString(key);
+    if (value == null) {
+      throw new IllegalArgumentException("order state: missing \"" + key + "\" in " + state.encode());
+    }
+    return value;
   }
 
   boolean isOpen() {

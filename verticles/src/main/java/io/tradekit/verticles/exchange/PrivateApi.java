@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The simulated exchange's private JSON-RPC API: {@code public/auth} and the {@code private/*}
@@ -48,9 +49,15 @@ final class PrivateApi {
   private final PrivateQueries queries;
   /** Accounts whose cancel-on-disconnect was enabled over HTTP with scope account (see {@link #connectionClosed}). */
   private final Set<String> accountCancelOnDisconnect = new HashSet<>();
+  private final Consumer<Runnable> afterWrite;
 
+  /**
+   * @param afterWrite runs a reply once every change before it is durable
+   *     ({@link LedgerJournal#afterWrite}), so an acknowledged change survives a kill;
+   *     {@code Runnable::run} when the state is in memory only
+   */
   PrivateApi(Vertx vertx, SimulatedExchangeOptions options, FaultBoard faults, ExchangeStats stats,
-             MatchingEngine engine) {
+             MatchingEngine engine, Consumer<Runnable> afterWrite) {
     this.vertx = vertx;
     this.options = options;
     this.faults = faults;
@@ -58,6 +65,7 @@ final class PrivateApi {
     this.accounts = new Accounts(options);
     this.engine = engine;
     this.queries = new PrivateQueries(options, engine);
+    this.afterWrite = afterWrite;
   }
 
   PrivateLedger ledger() {
@@ -129,7 +137,10 @@ final class PrivateApi {
         c.reply(id, cancelOnDisconnect(c.session, method, params), usIn);
         return;
       default:
-        c.reply(id, answer(account, method, params), usIn);
+        // Every private reply waits for the journal: a query must not show a change (e.g. a fill
+        // of a resting order) that a kill could still take back.
+        Object result = answer(account, method, params);
+        afterWrite.accept(() -> c.reply(id, result, usIn));
     }
   }
 
@@ -158,7 +169,8 @@ final class PrivateApi {
         t.reply(id, accountCancelOnDisconnect(account, method), usIn);
         return;
       default:
-        t.reply(id, answer(account, method, params), usIn);
+        Object result = answer(account, method, params);
+        afterWrite.accept(() -> t.reply(id, result, usIn));
     }
   }
 
@@ -264,10 +276,10 @@ final class PrivateApi {
     Fault delay = faults.take(Fault.Type.ORDER_REPLY_DELAY);
     if (delay != null) {
       stats.orderRepliesDelayed.incrementAndGet();
-      vertx.setTimer(delay.delayMs(), t -> c.reply(id, result, usIn));
+      afterWrite.accept(() -> vertx.setTimer(delay.delayMs(), t -> c.reply(id, result, usIn)));
       return;
     }
-    c.reply(id, result, usIn);
+    afterWrite.accept(() -> c.reply(id, result, usIn));
   }
 
   /** The order_late_registration fault's second half: the order reaches the matching engine now. */

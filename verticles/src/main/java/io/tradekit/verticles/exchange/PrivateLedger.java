@@ -59,6 +59,28 @@ final class PrivateLedger {
       }
     }
 
+    /** @return the position for the state directory: the average price as its exact decimal string */
+    JsonObject toState() {
+      return new JsonObject().put("account", account).put("instrument", instrument).put("size", size)
+        .put("averagePrice", averagePrice.toString());
+    }
+
+    /** @throws IllegalArgumentException naming the state when a field is missing or of the wrong type */
+    static Position fromState(JsonObject state) {
+      try {
+        Position p = new Position(state.getString("account"), state.getString("instrument"));
+        if (p.account == null || p.instrument == null) {
+          throw new NullPointerException("account or instrument");
+        }
+        p.size = state.getLong("size");
+        // new BigDecimal(toString()) keeps the exact unscaled value and scale: the same JSON as before.
+        p.averagePrice = new BigDecimal(state.getString("averagePrice"));
+        return p;
+      } catch (NullPointerException | ClassCastException | NumberFormatException e) {
+        throw new IllegalArgumentException("position state: a field is missing or of the wrong type (" + e + ") in " + state.encode(), e);
+      }
+    }
+
     /**
      * The Deribit position object. The simulator has no margin model: margins, delta, liquidation
      * price and realized P&L are 0; mark and index price are the average price here and the live
@@ -277,5 +299,61 @@ final class PrivateLedger {
       }
     }
     return array;
+  }
+  // ---- Persistence hooks (LedgerJournal): state out, state back in, nothing else. ----
+
+  /** @return every position that has had a fill (for a snapshot) */
+  Collection<Position> positions() {
+    return positions.values();
+  }
+
+  /** @return the state of the account's position in {@code instrument} (size 0 when it never traded) */
+  JsonObject positionState(String account, String instrument) {
+    Position p = positions.get(key(account, instrument));
+    return (p == null ? new Position(account, instrument) : p).toState();
+  }
+
+  /**
+   * @return the counters that keep order ids, time priorities, trade ids and trade_seq from
+   *     repeating after a restart: the last numbers handed out, not this run's counters
+   */
+  JsonObject countersState() {
+    JsonArray seqs = new JsonArray();
+    lastTradeSeq.forEach((k, seq) -> {
+      int cut = k.indexOf('\n');
+      seqs.add(new JsonArray().add(k.substring(0, cut)).add(k.substring(cut + 1)).add(seq));
+    });
+    return new JsonObject().put("lastOrderNumber", idBase + orderCounter).put("lastPriority", orderCounter)
+      .put("lastTradeNumber", idBase + tradeCounter).put("lastTradeSeq", seqs);
+  }
+
+  /**
+   * Continues after a previous run's {@link #countersState()}: new order and trade numbers above
+   * every earlier one (whatever this run's start-time base), new priorities behind every restored
+   * resting order (an edit takes the counter + 1, hence + 1), trade_seq continuing per account and
+   * instrument.
+   */
+  void restoreCounters(JsonObject counters) {
+    orderCounter = Math.max(orderCounter, Math.max(counters.getLong("lastOrderNumber") - idBase, counters.getLong("lastPriority") + 1));
+    tradeCounter = Math.max(tradeCounter, counters.getLong("lastTradeNumber") - idBase);
+    for (Object o : counters.getJsonArray("lastTradeSeq")) {
+      JsonArray e = (JsonArray) o;
+      lastTradeSeq.merge(key(e.getString(0), e.getString(1)), e.getLong(2), Math::max);
+    }
+  }
+
+  /** Keeps a restored fill (its position is restored separately, exactly), with the same bound as {@link #fill}. */
+  void restoreFill(Fill fill) {
+    fills.add(fill);
+    fillsByKey.computeIfAbsent(key(fill.account, fill.instrument), k -> new ArrayDeque<>()).add(fill);
+    if (fills.size() > historySize) {
+      Fill oldest = fills.poll();
+      fillsByKey.get(key(oldest.account, oldest.instrument)).poll();
+    }
+  }
+
+  /** Replaces the account's position in the restored one's instrument. */
+  void restorePosition(Position position) {
+    positions.put(key(position.account, position.instrument), position);
   }
 }

@@ -12,9 +12,11 @@ import io.vertx.core.json.JsonArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -32,6 +34,10 @@ import java.util.function.Supplier;
  * event-loop context (the caller's, or a new one when called from a non-Vert.x thread): all
  * connections, timers and state live there, so nothing is locked. The public methods may be
  * called from any thread; counters are readable at any time.
+ *
+ * <p>With {@code stateDir} set, the private account state is durable ({@link LedgerJournal}): it
+ * is restored before the server listens, every change is written before it is acknowledged, and a
+ * stop writes a snapshot.
  *
  * <p>Clients connect to a {@link TcpRelay} on the configured host/port that forwards bytes to the
  * internal HTTP server on a loopback port; the relay is what lets the drop fault cut TCP without
@@ -67,6 +73,8 @@ public final class SimulatedExchange {
   private MarketDataGenerator generator;
   private ExchangeHttpApi httpApi;
   private TcpRelay relay;
+  /** The account state's journal, or null when it lives in memory only. */
+  private LedgerJournal journal;
   private long connectionCounter;
   private volatile int port = -1;
   /** Set by {@link #stop()}: a start still reading the method table then binds nothing. */
@@ -97,22 +105,33 @@ public final class SimulatedExchange {
       faults = new FaultBoard(vertx, this::onFaultActivated, options.getSeed());
       generator = new MarketDataGenerator(vertx, options, stats, faults, connections, () -> listener, startMs);
       api = new PublicApi(options, startMs, generator::sim);
-      UserNotifier notifier = new UserNotifier(vertx, faults, connections);
-      engine = new MatchingEngine(new PrivateLedger(options.getPrivateHistorySize(), startMs), generator::sim, notifier);
-      notifier.ledger(engine.ledger());
+      PrivateLedger ledger = new PrivateLedger(options.getPrivateHistorySize(), startMs);
+      journal = options.isDurable()
+        ? new LedgerJournal(vertx, Path.of(options.getStateDir()), options.getStateJournalMaxBytes()) : null;
+      Consumer<Runnable> afterWrite = journal == null ? Runnable::run : journal::afterWrite;
+      UserNotifier notifier = new UserNotifier(vertx, faults, connections, afterWrite);
+      notifier.ledger(ledger);
+      engine = new MatchingEngine(ledger, generator::sim, journal == null ? notifier : journal.recording(notifier));
       generator.tradesGenerated(engine::onTrades);
-      privateApi = new PrivateApi(vertx, options, faults, stats, engine);
+      privateApi = new PrivateApi(vertx, options, faults, stats, engine, afterWrite);
       httpApi = new ExchangeHttpApi(this);
       // The HTTP server is internal (loopback, free port); clients reach it through the relay.
       server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0));
       server.requestHandler(this::onRequest);
       relay = new TcpRelay(vertx);
-      return server.listen().compose(s -> relay.start(options.getHost(), options.getPort(), s.actualPort())).map(bound -> {
+      // The account state is back (books included) before anyone can connect or a trade is generated.
+      Future<Void> restored = journal == null ? Future.succeededFuture()
+        : journal.open(ledger, engine, options.getInstruments()::contains);
+      return restored.compose(v -> server.listen())
+        .compose(s -> relay.start(options.getHost(), options.getPort(), s.actualPort()))
+        .recover(e -> journal == null ? Future.failedFuture(e) : journal.close().transform(ar -> Future.failedFuture(e)))
+        .map(bound -> {
         port = bound;
         generator.start();
         options.getFaults().forEach(faults::inject);
-        LOG.info("event=exchange.started host={} port={} instruments={} tradesPerSecond={}", options.getHost(), port,
-          options.getInstruments(), options.isMaxTradeRate() ? "max" : options.getTradesPerSecond());
+        LOG.info("event=exchange.started host={} port={} instruments={} tradesPerSecond={} stateDir={}", options.getHost(), port,
+          options.getInstruments(), options.isMaxTradeRate() ? "max" : options.getTradesPerSecond(),
+          journal == null ? "none" : options.getStateDir());
         return port;
       });
     }));
@@ -138,7 +157,11 @@ public final class SimulatedExchange {
       HttpServer s = server;
       server = null;
       port = -1;
-      return relay.stop().eventually(s::close).onComplete(ar -> LOG.info("event=exchange.stopped"));
+      // Connections closed by this stop do not trigger cancel-on-disconnect (see connectionClosed);
+      // then the journal takes a final snapshot once every pending record is written.
+      return relay.stop().eventually(s::close)
+        .eventually(() -> journal == null ? Future.succeededFuture() : journal.close())
+        .onComplete(ar -> LOG.info("event=exchange.stopped"));
     });
   }
 
@@ -312,7 +335,11 @@ public final class SimulatedExchange {
     if (connections.remove(connection)) {
       stats.connectionsOpen.decrementAndGet();
       LOG.debug("event=exchange.connection.closed id={}", connection.id);
-      privateApi.connectionClosed(connection);
+      if (server != null) {
+        privateApi.connectionClosed(connection);
+      }
+      // else: the exchange itself is stopping. Deribit keeps open orders when ITS side goes down,
+      // and a kill could not cancel them either: a clean stop must not differ from a crash.
     }
   }
 

@@ -2,10 +2,13 @@ package io.tradekit.verticles.exchange;
 
 import io.tradekit.config.ConfigException;
 import io.tradekit.config.ConfigReader;
+import io.tradekit.dev.DevServicesOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.math.BigDecimal;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,6 +43,20 @@ import java.util.Set;
  * own fills kept for queries and {@code /admin/private/*}, about 1 KB each; the oldest closed
  * orders and oldest fills are forgotten beyond it, open orders never).
  *
+ * <p>State keys: {@code stateDir} ("" : the account state lives in memory only and a restart
+ * forgets it, what tests want). When set, the private ledger (orders, own fills, positions and the
+ * id counters) is journaled to that directory and restored at start, so paper trading survives a
+ * restart, even SIGKILL: a change is written before it is acknowledged. A relative path is
+ * resolved against the per-user dev-data directory {@code <java.io.tmpdir>/tradekit-<user>} (see
+ * {@link #stateRoot()}), where the embedded default also keeps its PostgreSQL data, so the two
+ * are kept and reset together; an absolute path is used as is. Connections are not restored: a
+ * restart is like every connection dropping, but open orders stay open and keep filling (Deribit
+ * keeps orders when its own side restarts), and the exchange's own stop does not trigger
+ * cancel-on-disconnect. {@code stateJournalMaxBytes} (64 MiB): once the journal passes it, a
+ * snapshot is written and the journal truncated (also at every start and clean stop), so the
+ * directory holds at most one snapshot (bounded by {@code privateHistorySize}) plus about this
+ * many journal bytes. Delete the directory while the exchange is stopped to start afresh.
+ *
  * <p>Plain mutable value object; not thread-safe, configure it before {@link SimulatedExchange#start}.
  */
 public final class SimulatedExchangeOptions {
@@ -67,6 +84,10 @@ public final class SimulatedExchangeOptions {
   public static final String DEFAULT_CLIENT_SECRET = "tradekit-sim-secret";
   public static final long DEFAULT_TOKEN_TTL_MS = 900_000;
   public static final int DEFAULT_PRIVATE_HISTORY_SIZE = 100_000;
+  /** No state directory: the account state is in memory only. */
+  public static final String DEFAULT_STATE_DIR = "";
+  /** Journal size past which a snapshot replaces it: 64 MiB, about 100k records. */
+  public static final long DEFAULT_STATE_JOURNAL_MAX_BYTES = 64L * 1024 * 1024;
 
   /**
    * One test account of the private API: the credentials {@code public/auth} accepts and the
@@ -129,7 +150,7 @@ public final class SimulatedExchangeOptions {
   private static final Set<String> KEYS = Set.of("host", "port", "instruments", "tradesPerSecond",
     "bookChangesPerSecond", "tickerIntervalMs", "chartIntervalMs", "generatorTickMs", "seed",
     "minHeartbeatIntervalMs", "minHeartbeatIntervalSeconds", "historyStartMs", "tradeHistorySize", "faults",
-    "accounts", "tokenTtlMs", "privateHistorySize");
+    "accounts", "tokenTtlMs", "privateHistorySize", "stateDir", "stateJournalMaxBytes");
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
@@ -147,6 +168,8 @@ public final class SimulatedExchangeOptions {
   private List<Account> accounts = List.of(new Account(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET));
   private long tokenTtlMs = DEFAULT_TOKEN_TTL_MS;
   private int privateHistorySize = DEFAULT_PRIVATE_HISTORY_SIZE;
+  private String stateDir = DEFAULT_STATE_DIR;
+  private long stateJournalMaxBytes = DEFAULT_STATE_JOURNAL_MAX_BYTES;
 
   public SimulatedExchangeOptions() {
   }
@@ -240,6 +263,28 @@ public final class SimulatedExchangeOptions {
     }
     tokenTtlMs = block.millis("tokenTtlMs", DEFAULT_TOKEN_TTL_MS, 1);
     privateHistorySize = block.intValue("privateHistorySize", DEFAULT_PRIVATE_HISTORY_SIZE, 1, 10_000_000);
+    String dir = block.string("stateDir", DEFAULT_STATE_DIR);
+    try {
+      stateDir = resolveStateDir(dir);
+    } catch (InvalidPathException e) {
+      throw new ConfigException(block.path("stateDir"), "expected a directory path, got \"" + dir + "\": " + e.getMessage());
+    }
+    stateJournalMaxBytes = block.longValue("stateJournalMaxBytes", DEFAULT_STATE_JOURNAL_MAX_BYTES, 1024, Long.MAX_VALUE);
+  }
+
+  /**
+   * @return where a relative {@code stateDir} is resolved: {@code <java.io.tmpdir>/tradekit-<user>},
+   *     the parent of the dev services' kept PostgreSQL data ({@link DevServicesOptions#defaultDataDir()})
+   */
+  public static Path stateRoot() {
+    return DevServicesOptions.defaultDataDir().getParent();
+  }
+
+  private static String resolveStateDir(String dir) {
+    if (dir == null || dir.isBlank()) {
+      return DEFAULT_STATE_DIR;
+    }
+    return stateRoot().resolve(dir).toAbsolutePath().normalize().toString();
   }
 
   public String getHost() {
@@ -408,6 +453,35 @@ public final class SimulatedExchangeOptions {
     return this;
   }
 
+  /** @return the absolute state directory, or "" when the account state is in memory only */
+  public String getStateDir() {
+    return stateDir;
+  }
+
+  /** @param stateDir a directory (relative: under {@link #stateRoot()}), or null/"" for in-memory state */
+  public SimulatedExchangeOptions setStateDir(String stateDir) {
+    this.stateDir = resolveStateDir(stateDir);
+    return this;
+  }
+
+  /** @return whether the account state is journaled to {@link #getStateDir()} */
+  public boolean isDurable() {
+    return !stateDir.isEmpty();
+  }
+
+  /** @return the journal size in bytes past which a snapshot replaces it */
+  public long getStateJournalMaxBytes() {
+    return stateJournalMaxBytes;
+  }
+
+  public SimulatedExchangeOptions setStateJournalMaxBytes(long stateJournalMaxBytes) {
+    if (stateJournalMaxBytes < 1024) {
+      throw new IllegalArgumentException("stateJournalMaxBytes: expected >= 1024, got " + stateJournalMaxBytes);
+    }
+    this.stateJournalMaxBytes = stateJournalMaxBytes;
+    return this;
+  }
+
   /**
    * @return the options as a config block that the JSON constructor accepts; it holds the test
    *     accounts' secrets, so dump it only through {@code ConfigLoader.redactedForLog}
@@ -437,6 +511,8 @@ public final class SimulatedExchangeOptions {
       .put("faults", faultArray)
       .put("accounts", accountArray)
       .put("tokenTtlMs", tokenTtlMs)
-      .put("privateHistorySize", privateHistorySize);
+      .put("privateHistorySize", privateHistorySize)
+      .put("stateDir", stateDir)
+      .put("stateJournalMaxBytes", stateJournalMaxBytes);
   }
 }

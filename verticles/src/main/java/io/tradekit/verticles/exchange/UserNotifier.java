@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Sends the private notifications to every connection authenticated as the account and subscribed
@@ -17,7 +18,8 @@ import java.util.List;
  * {@code positions}), applying the notify_duplicate (a notification sent twice) and notify_reorder
  * (held back, then sent after the next one, or alone after {@link #REORDER_FLUSH_MS}) faults.
  *
- * <p>The {@link MatchingEngine}'s event sink; runs on the exchange's context. User notifications
+ * <p>The {@link MatchingEngine}'s event sink (behind the {@link LedgerJournal} when the state is
+ * durable, which sends nothing before the change is written); runs on the exchange's context. User notifications
  * are not dropped when a socket's write queue is full (unlike market data): losing one would be a
  * fault nobody injected.
  */
@@ -29,12 +31,18 @@ final class UserNotifier implements MatchingEngine.Events {
   private final Vertx vertx;
   private final FaultBoard faults;
   private final Collection<ExchangeConnection> connections;
+  private final Consumer<Runnable> afterWrite;
   private PrivateLedger ledger;
 
-  UserNotifier(Vertx vertx, FaultBoard faults, Collection<ExchangeConnection> connections) {
+  /**
+   * @param afterWrite runs a send once the change it tells about is durable
+   *     ({@link LedgerJournal#afterWrite}); {@code Runnable::run} when the state is in memory only
+   */
+  UserNotifier(Vertx vertx, FaultBoard faults, Collection<ExchangeConnection> connections, Consumer<Runnable> afterWrite) {
     this.vertx = vertx;
     this.faults = faults;
     this.connections = connections;
+    this.afterWrite = afterWrite;
   }
 
   /** The ledger whose positions {@code user.changes} carries; set once the engine exists. */
@@ -78,8 +86,10 @@ final class UserNotifier implements MatchingEngine.Events {
           default -> null;
         };
         if (data != null) {
-          deliver(c, channel, MarketDataGenerator.notification(channel.name,
-            data instanceof JsonObject ? ((JsonObject) data).encode() : ((JsonArray) data).encode()));
+          // Encoded now (the order is mutable), sent once the change is durable.
+          String frame = MarketDataGenerator.notification(channel.name,
+            data instanceof JsonObject ? ((JsonObject) data).encode() : ((JsonArray) data).encode());
+          afterWrite.accept(() -> deliver(c, channel, frame));
         }
       }
     }

@@ -77,4 +77,22 @@ class SimulatedExchangeOptionsTest {
       .put("faults", new JsonArray().add(new JsonObject().put("type", "stall").put("durationMs", 10).put("probability", 0.5)))))
       .isInstanceOf(ConfigException.class).hasMessageStartingWith("faults[0]: probability:");
   }
+
+  @Test
+  void stateDirIsInMemoryByDefaultResolvesARelativePathUnderTheDevDataRootAndRoundTrips() {
+    SimulatedExchangeOptions defaults = new SimulatedExchangeOptions(new JsonObject());
+    assertThat(defaults.getStateDir()).isEmpty();
+    assertThat(defaults.isDurable()).isFalse();
+    assertThat(defaults.getStateJournalMaxBytes()).isEqualTo(SimulatedExchangeOptions.DEFAULT_STATE_JOURNAL_MAX_BYTES);
+    SimulatedExchangeOptions o = new SimulatedExchangeOptions(new JsonObject().put("stateDir", "exchange-state")
+      .put("stateJournalMaxBytes", 4096));
+    assertThat(o.getStateDir()).isEqualTo(SimulatedExchangeOptions.stateRoot().resolve("exchange-state").toString());
+    assertThat(o.isDurable()).isTrue();
+    assertThat(new SimulatedExchangeOptions(o.toJson()).toJson()).isEqualTo(o.toJson());
+    assertThat(new SimulatedExchangeOptions().setStateDir("/var/lib/sim").getStateDir()).isEqualTo("/var/lib/sim");
+    assertThatThrownBy(() -> new SimulatedExchangeOptions(new JsonObject().put("stateJournalMaxBytes", 10)))
+      .isInstanceOf(ConfigException.class).hasMessageStartingWith("stateJournalMaxBytes:");
+    assertThatThrownBy(() -> new SimulatedExchangeOptions(new JsonObject().put("stateDir", 5)))
+      .isInstanceOf(ConfigException.class).hasMessageStartingWith("stateDir:");
+  }
 }
