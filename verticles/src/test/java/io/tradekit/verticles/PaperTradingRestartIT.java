@@ -121,10 +121,19 @@ class PaperTradingRestartIT {
     assertThat(process.process().isAlive()).as("the run died before it was ready:\n%s", process.stdout()).isTrue();
   }
 
-  /** Readiness did not fall back to DOWN (e.g. the executor failing closed on reconciliation). */
+  /**
+   * Readiness did not fall back to DOWN (e.g. the executor failing closed on reconciliation), and
+   * the run used the KEPT PostgreSQL cluster: a fallback to a temporary one (the kept data
+   * directory still claimed, e.g. by an orphan of the killed run) would hide the restart's problem
+   * behind an empty executor database that reconciliation refills from the exchange.
+   */
   private void assertStillReady(FatJarProcess process) {
     assertThat(FatJarProcess.status(adminPort, "/health/ready")).as("still ready; stdout:\n%s", process.stdout()).isEqualTo(200);
     assertThat(process.stdout()).doesNotContain("unknown to the exchange");
+    List<String> devServices = process.events().stream().filter(e -> e.startsWith("event=devservice")).toList();
+    System.out.println("PaperTradingRestartIT dev services: " + devServices);
+    assertThat(devServices).as("the kept PostgreSQL cluster was used").noneMatch(e -> e.contains("data-in-use"))
+      .anyMatch(e -> e.startsWith("event=devservice.started kind=postgres"));
   }
 
   /**
