@@ -14,10 +14,10 @@ import java.util.regex.Pattern;
  * exist: {@link #deribit} (the check of configured instruments) refuses it, naming the linear
  * instrument to use instead.
  *
- * <p>Tests isolate their streams with made-up names ({@code GF1A2B3C-PERPETUAL}): {@link #of}
- * accepts any {@code <NAME>} or {@code <NAME>-PERPETUAL} as a synthetic inverse instrument (currency {@code <NAME>},
- * tick 0.01, contract size 1), which only the programmatic options allow; a config file may name
- * only instruments Deribit has.
+ * <p>Tests isolate their streams with made-up names ({@code GF1A2B3C-PERPETUAL}, {@code E699530-A}):
+ * {@link #of} accepts any other name the options allow as a synthetic inverse instrument (currency
+ * = its leading letters and digits, tick 0.01, contract size 1), which only the programmatic
+ * options allow; a config file may name only instruments Deribit has.
  *
  * <p>Amounts are kept as whole {@link #amountStep steps} ({@code long}) everywhere inside the
  * simulator and written with {@link #amount(long)}; for inverse instruments a step is 1 USD, so
@@ -27,7 +27,7 @@ final class InstrumentSpec {
 
   private static final Pattern INVERSE = Pattern.compile("(BTC|ETH)-PERPETUAL");
   private static final Pattern LINEAR = Pattern.compile("([A-Z0-9]+)_USDC-PERPETUAL");
-  private static final Pattern SYNTHETIC = Pattern.compile("([A-Z0-9]+)(-PERPETUAL)?");
+  private static final Pattern SYNTHETIC = Pattern.compile("([A-Z0-9]+)([-_][A-Z0-9_-]*)?");
   private static final Map<String, BigDecimal> TICK_SIZES = Map.of(
     "BTC", new BigDecimal("0.5"), "ETH", new BigDecimal("0.05"), "SOL", new BigDecimal("0.01"),
     "XRP", new BigDecimal("0.0001"), "DOGE", new BigDecimal("0.00001"));
