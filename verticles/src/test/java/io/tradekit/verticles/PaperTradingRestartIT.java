@@ -96,6 +96,7 @@ class PaperTradingRestartIT {
     assertThat(exchangeRecords("fills").size()).as("the exchange kept its fills over the SIGTERM restart")
       .isGreaterThanOrEqualTo(fillsBefore);
     assertPositionsEqual(second);
+    assertStillReady(second);
 
     second.process().destroyForcibly(); // SIGKILL: no final snapshot, orphaned dev services stay
     assertThat(second.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -103,7 +104,7 @@ class PaperTradingRestartIT {
     FatJarProcess third = launch(config);
     awaitReady(third, Duration.ofSeconds(30));
     assertPositionsEqual(third);
-    assertThat(third.stdout()).doesNotContain("unknown to the exchange");
+    assertStillReady(third);
     third.terminate();
     assertThat(third.waitForExit(90)).as("SIGTERM exit code; stdout:\n%s", third.stdout()).isZero();
   }
@@ -118,6 +119,21 @@ class PaperTradingRestartIT {
     await("readiness").atMost(within).pollInterval(Duration.ofMillis(200))
       .until(() -> !process.process().isAlive() || FatJarProcess.status(adminPort, "/health/ready") == 200);
     assertThat(process.process().isAlive()).as("the run died before it was ready:\n%s", process.stdout()).isTrue();
+  }
+
+  /**
+   * Readiness did not fall back to DOWN (e.g. the executor failing closed on reconciliation), and
+   * the run used the KEPT PostgreSQL cluster: a fallback to a temporary one (the kept data
+   * directory still claimed, e.g. by an orphan of the killed run) would hide the restart's problem
+   * behind an empty executor database that reconciliation refills from the exchange.
+   */
+  private void assertStillReady(FatJarProcess process) {
+    assertThat(FatJarProcess.status(adminPort, "/health/ready")).as("still ready; stdout:\n%s", process.stdout()).isEqualTo(200);
+    assertThat(process.stdout()).doesNotContain("unknown to the exchange");
+    List<String> devServices = process.events().stream().filter(e -> e.startsWith("event=devservice")).toList();
+    System.out.println("PaperTradingRestartIT dev services: " + devServices);
+    assertThat(devServices).as("the kept PostgreSQL cluster was used").noneMatch(e -> e.contains("data-in-use"))
+      .anyMatch(e -> e.startsWith("event=devservice.started kind=postgres"));
   }
 
   /**

@@ -9,8 +9,9 @@ import java.math.RoundingMode;
  * One own fill (user trade) of the simulated exchange's private API: an immutable value created by
  * the {@link MatchingEngine} on the exchange's context.
  *
- * <p>{@code trade_seq} counts per account and instrument (1, 2, 3... after a start-time base, so a
- * restarted exchange never reuses one); {@code trade_id} is unique over the exchange ({@code u}
+ * <p>{@code trade_seq} is per instrument, shared by all accounts and sparse (see
+ * {@link PrivateLedger#fill}; after a start-time base, so a restarted exchange never reuses one);
+ * {@code trade_id} is unique over the exchange ({@code u}
  * prefix: never equal to a public trade's id). Fee: maker 0, taker {@link #TAKER_FEE_RATE} of the
  * amount's value in the base currency ({@code amount / price}, inverse perpetuals).
  */

@@ -106,6 +106,11 @@ final class InstrumentSim {
     }
   }
 
+  /** @return the last trade price in ticks */
+  long lastPriceTicks() {
+    return priceTicks;
+  }
+
   /** @return the simulated book's asks (ticks to amount), best (lowest) first, read-only: what a taker buy can take */
   java.util.NavigableMap<Long, Long> askLevels() {
     return java.util.Collections.unmodifiableNavigableMap(asks);

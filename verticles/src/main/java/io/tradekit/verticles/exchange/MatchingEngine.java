@@ -77,6 +77,8 @@ final class MatchingEngine {
   static final int MAX_OPEN_ORDERS = 10013;
   static final int ORDER_NOT_FOUND = 10004;
   static final int NOT_OPEN_ORDER = 11044;
+  /** The connection id of orders an account had before the simulation (no connection placed them). */
+  static final String SEED_CONNECTION = "seed";
 
   private static final Comparator<Order> BIDS = Comparator.comparingLong((Order o) -> -o.priceTicks)
     .thenComparingLong(o -> o.priority).thenComparing(o -> o.orderId);
@@ -86,11 +88,18 @@ final class MatchingEngine {
   private final PrivateLedger ledger;
   private final Function<String, InstrumentSim> sims;
   private final Events events;
+  private final java.time.Clock clock;
   private final Map<String, TreeSet<Order>> restingBids = new HashMap<>();
   private final Map<String, TreeSet<Order>> restingAsks = new HashMap<>();
   private final Map<String, Integer> openCount = new HashMap<>();
 
   MatchingEngine(PrivateLedger ledger, Function<String, InstrumentSim> sims, Events events) {
+    this(ledger, sims, events, java.time.Clock.systemUTC());
+  }
+
+  /** @param clock the private API's clock: order and fill timestamps (tests move it to age records) */
+  MatchingEngine(PrivateLedger ledger, Function<String, InstrumentSim> sims, Events events, java.time.Clock clock) {
+    this.clock = clock;
     this.ledger = ledger;
     this.sims = sims;
     this.events = events;
@@ -103,7 +112,7 @@ final class MatchingEngine {
   /** {@code private/buy|sell}: validates, accepts, takes liquidity, rests or cancels the remainder. */
   Result place(String account, String connectionId, OrderRequest request) {
     InstrumentSim sim = sims.apply(request.instrument);
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     long price = request.market ? 0 : postOnlyPrice(sim, request.buy, request.priceTicks, request.postOnly, request.rejectPostOnly);
     if (request.reduceOnly && request.amount > reducible(account, request.instrument, request.buy)) {
       throw new RpcException(OTHER_REJECT, "other_reject", new JsonObject()
@@ -135,6 +144,39 @@ final class MatchingEngine {
     return new Result(order, fills);
   }
 
+  /**
+   * Gives {@code account} a position it held before the simulation (config {@code positions}): a
+   * filled limit order and its own trade at the current price, stamped {@code atMs}, told to the
+   * {@link Events} like any change (so a durable exchange journals it).
+   *
+   * @param signedSteps the position in amount steps, positive long, negative short
+   */
+  void seedPosition(String account, String instrument, long signedSteps, long atMs) {
+    InstrumentSim sim = sims.apply(instrument);
+    long price = sim.lastPriceTicks();
+    OrderRequest request = OrderRequest.parse(new JsonObject().put("instrument_name", instrument)
+      .put("amount", sim.spec.amount(Math.abs(signedSteps))).put("type", "limit")
+      .put("price", sim.tickSize.multiply(java.math.BigDecimal.valueOf(price))), signedSteps > 0, List.of(instrument));
+    Order order = new Order(ledger.newOrderId(instrument), account, SEED_CONNECTION, request, sim.tickSize, atMs);
+    order.priority = ledger.nextPriority();
+    ledger.accepted(order);
+    order.fill(order.amount, price, atMs);
+    Fill fill = ledger.fill(order, order.amount, price, false, atMs);
+    announce(order, List.of(fill));
+  }
+
+  /**
+   * Rests an unlabelled limit buy of one contract at half the current price for {@code account}
+   * (config {@code openOrders}): an order that was there before the simulation started.
+   */
+  void seedRestingOrder(String account, String instrument) {
+    InstrumentSim sim = sims.apply(instrument);
+    long price = Math.max(1, sim.lastPriceTicks() / 2);
+    place(account, SEED_CONNECTION, OrderRequest.parse(new JsonObject().put("instrument_name", instrument)
+      .put("amount", sim.spec.contractSize()).put("type", "limit")
+      .put("price", sim.tickSize.multiply(java.math.BigDecimal.valueOf(price))), true, List.of(instrument)));
+  }
+
   /** {@code private/edit}: new amount and price of an open limit order; it may cross at once. */
   Result edit(Order order, long amount, long priceTicks) {
     if (!order.isOpen()) {
@@ -145,7 +187,7 @@ final class MatchingEngine {
     }
     InstrumentSim sim = sims.apply(order.instrument);
     long price = postOnlyPrice(sim, order.buy, priceTicks, order.postOnly, order.rejectPostOnly);
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     unrest(order);
     if (price != order.priceTicks || amount > order.amount) {
       order.priority = ledger.nextPriority() + 1;
@@ -234,7 +276,7 @@ final class MatchingEngine {
     if ((bids == null || bids.isEmpty()) && (asks == null || asks.isEmpty())) {
       return;
     }
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     for (long seq = batch.firstSeq; seq <= batch.lastSeq; seq++) {
       long tradeTicks = batch.priceTicks(seq);
       // Both sides are offered the whole print: own orders are not matched with each other, so a
@@ -268,7 +310,7 @@ final class MatchingEngine {
 
   private void cancel(Order order, String reason) {
     unrest(order);
-    order.cancel(reason, System.currentTimeMillis());
+    order.cancel(reason, clock.millis());
     events.changed(order, List.of());
   }
 

@@ -9,9 +9,9 @@ import java.math.RoundingMode;
  * One order of the simulated exchange's private API, mutable as it fills, is edited or cancelled.
  *
  * <p>Owned by the {@link MatchingEngine} and used only on the exchange's context. Amounts are
- * whole units of the instrument (USD for the perpetuals), prices whole ticks. Every change stamps
- * {@code last_update_timestamp} strictly later than the previous one (at least +1 ms), so a
- * client can order the notifications of one order by it alone.
+ * whole amount steps of the instrument ({@link InstrumentSpec}: USD for inverse perpetuals), prices
+ * whole ticks. Every change stamps {@code last_update_timestamp} with the clock, never earlier
+ * than before but possibly EQUAL (two updates in one millisecond), as on Deribit.
  */
 final class Order {
 
@@ -168,9 +168,13 @@ final class Order {
     return amount - filled;
   }
 
-  /** Marks a change: {@code last_update_timestamp} becomes now, or the previous one + 1 ms if that is later. */
+  /**
+   * Marks a change: {@code last_update_timestamp} becomes now (never earlier than before). Two
+   * updates within one millisecond carry the SAME timestamp, as on Deribit: a client cannot order
+   * notifications of one order by the timestamp alone.
+   */
   void touch(long nowMs) {
-    lastUpdateMs = Math.max(nowMs, lastUpdateMs + 1);
+    lastUpdateMs = Math.max(nowMs, lastUpdateMs);
   }
 
   void fill(long tradeAmount, long tradePriceTicks, long nowMs) {

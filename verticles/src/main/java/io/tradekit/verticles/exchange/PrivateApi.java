@@ -47,6 +47,7 @@ final class PrivateApi {
   private final Accounts accounts;
   private final MatchingEngine engine;
   private final PrivateQueries queries;
+  private final HistoryWindows windows;
   /** Accounts whose cancel-on-disconnect was enabled over HTTP with scope account (see {@link #connectionClosed}). */
   private final Set<String> accountCancelOnDisconnect = new HashSet<>();
   private final Consumer<Runnable> afterWrite;
@@ -64,7 +65,8 @@ final class PrivateApi {
     this.stats = stats;
     this.accounts = new Accounts(options);
     this.engine = engine;
-    this.queries = new PrivateQueries(options, engine);
+    this.windows = new HistoryWindows(options);
+    this.queries = new PrivateQueries(options, engine, windows);
     this.afterWrite = afterWrite;
   }
 
@@ -201,7 +203,7 @@ final class PrivateApi {
       case "private/get_open_orders":
         return orders(engine.openOrders(account, null));
       case "private/get_order_state":
-        return orderOf(account, PublicApi.requiredString(params, "order_id")).toJson();
+        return recentOrderOf(account, PublicApi.requiredString(params, "order_id")).toJson();
       case "private/get_order_state_by_label":
         return ordersByLabel(account, PublicApi.requiredString(params, "label"), optional(params, "currency"));
       case "private/get_user_trades_by_instrument":
@@ -309,6 +311,17 @@ final class PrivateApi {
     return order;
   }
 
+  /** {@link #orderOf}, but a closed order past the history window is not found (10004), as on Deribit. */
+  private Order recentOrderOf(String account, String orderId) {
+    Order order = orderOf(account, orderId);
+    if (!windows.recent(order)) {
+      throw new RpcException(MatchingEngine.ORDER_NOT_FOUND, "order_not_found",
+        new JsonObject().put("reason", "no recent order " + orderId + " (closed orders are kept for look-ups about 30 minutes)")
+          .put("param", "order_id"));
+    }
+    return order;
+  }
+
   private Order openOrderByLabel(String account, String label, String instrument) {
     Order found = null;
     for (Order o : engine.ledger().byLabel(account, label)) {
@@ -329,7 +342,8 @@ final class PrivateApi {
   private JsonArray ordersByLabel(String account, String label, String currency) {
     JsonArray array = new JsonArray();
     for (Order o : engine.ledger().byLabel(account, label)) {
-      if (currency == null || "any".equals(currency) || currency.equals(o.spec.currency)) {
+      // Deribit shows a closed order here only for about 30 minutes (the history window).
+      if ((currency == null || "any".equals(currency) || currency.equals(o.spec.currency)) && windows.recent(o)) {
         array.add(o.toJson());
       }
     }
@@ -350,8 +364,9 @@ final class PrivateApi {
     long end = params.getValue("end_seq") == null ? Long.MAX_VALUE : PublicApi.requiredLong(params, "end_seq");
     long startMs = params.getValue("start_timestamp") == null ? Long.MIN_VALUE : PublicApi.requiredLong(params, "start_timestamp");
     long endMs = params.getValue("end_timestamp") == null ? Long.MAX_VALUE : PublicApi.requiredLong(params, "end_timestamp");
-    PrivateQueries.historical(params);
-    return engine.ledger().userTrades(account, instrument, start, end, startMs, endMs, (int) count, "asc".equals(sorting));
+    boolean historical = PrivateQueries.historical(params);
+    return engine.ledger().userTrades(account, instrument, start, end, startMs, endMs, (int) count, "asc".equals(sorting),
+      windows.trades(historical));
   }
 
   private JsonArray positions(String account, String currency) {

@@ -16,7 +16,7 @@ import java.util.Map;
 
 /**
  * The simulated exchange's records of the private API: every accepted order (by id and by
- * label), every own fill with its per-account, per-instrument {@code trade_seq}, and the positions
+ * label), every own fill with its per-instrument, sparse {@code trade_seq}, and the positions
  * derived from the fills. What {@code private/get_*} answer and what {@code /admin/private/*}
  * show tests, so an executor's tables can be compared with the exchange's own truth.
  *
@@ -129,6 +129,16 @@ final class PrivateLedger {
     this.idBase = startMs * 1000;
   }
 
+  /** The account part of the per-instrument trade_seq counter's key (shared by all accounts). */
+  private static final String ALL_ACCOUNTS = "";
+
+  /** SplitMix64's finalizer: a cheap, well-mixed hash (the trade_seq gaps). */
+  private static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
+  }
+
   private static String key(String account, String instrument) {
     return account + '\n' + instrument;
   }
@@ -186,7 +196,11 @@ final class PrivateLedger {
   /** Records a fill of {@code order} (already applied to it) and updates the position. */
   Fill fill(Order order, long amount, long priceTicks, boolean maker, long nowMs) {
     String key = key(order.account, order.instrument);
-    long seq = lastTradeSeq.merge(key, idBase + 1, (old, one) -> old + 1);
+    // Deribit's own trades carry the instrument's public trade_seq: shared by every account and
+    // interleaved with other people's trades, so one account's sequence is sparse. Modelled as one
+    // counter per instrument that skips 0-3 numbers (deterministically) before each own trade.
+    long gap = Long.remainderUnsigned(mix(idBase + tradeCounter), 4);
+    long seq = lastTradeSeq.merge(key(ALL_ACCOUNTS, order.instrument), idBase + 1 + gap, (old, first) -> old + 1 + gap);
     Fill fill = new Fill("u" + (idBase + ++tradeCounter), seq, order, amount, priceTicks, maker, nowMs);
     fills.add(fill);
     fillsByKey.computeIfAbsent(key, k -> new ArrayDeque<>()).add(fill);
@@ -248,13 +262,20 @@ final class PrivateLedger {
   /** As above, also bounded by {@code startMs <= timestamp <= endMs} (both inclusive, ms). */
   JsonObject userTrades(String account, String instrument, long startSeq, long endSeq, long startMs, long endMs,
                         int count, boolean ascending) {
+    return userTrades(account, instrument, startSeq, endSeq, startMs, endMs, count, ascending, ts -> true);
+  }
+
+  /** As above, only fills whose timestamp {@code visible} accepts (the history window). */
+  JsonObject userTrades(String account, String instrument, long startSeq, long endSeq, long startMs, long endMs,
+                        int count, boolean ascending, java.util.function.LongPredicate visible) {
     List<Fill> matching = new ArrayList<>();
     ArrayDeque<Fill> all = fillsByKey.getOrDefault(key(account, instrument), new ArrayDeque<>());
     Iterator<Fill> it = ascending ? all.iterator() : all.descendingIterator();
     boolean more = false;
     while (it.hasNext()) {
       Fill f = it.next();
-      if (f.tradeSeq < startSeq || f.tradeSeq > endSeq || f.timestampMs < startMs || f.timestampMs > endMs) {
+      if (f.tradeSeq < startSeq || f.tradeSeq > endSeq || f.timestampMs < startMs || f.timestampMs > endMs
+        || !visible.test(f.timestampMs)) {
         continue;
       }
       if (matching.size() == count) {
@@ -330,7 +351,7 @@ final class PrivateLedger {
   /**
    * Continues after a previous run's {@link #countersState()}: new order and trade numbers above
    * every earlier one (whatever this run's start-time base), new priorities behind every restored
-   * resting order (an edit takes the counter + 1, hence + 1), trade_seq continuing per account and
+   * resting order (an edit takes the counter + 1, hence + 1), trade_seq continuing per
    * instrument.
    */
   void restoreCounters(JsonObject counters) {

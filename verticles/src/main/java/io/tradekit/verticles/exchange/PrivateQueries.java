@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.LongPredicate;
 
 /**
  * The read-only private methods that widely used third-party Deribit clients call to load open
@@ -23,8 +24,8 @@ import java.util.Locale;
  *
  * <p>Simplifications, documented for tests: every simulated instrument is a perpetual future, so
  * {@code kind} other than {@code future}/{@code any} and trigger order {@code type}s match nothing;
- * {@code historical} is validated but there is no separate archive (every kept record is
- * "recent"). Called by {@link PrivateApi#answer} on the exchange's event-loop context; each call
+ * {@code historical} follows Deribit's windows ({@link HistoryWindows}: the recent part, or only
+ * the older archive). Called by {@link PrivateApi#answer} on the exchange's event-loop context; each call
  * scans at most the ledger's bounded history.
  */
 final class PrivateQueries {
@@ -49,8 +50,10 @@ final class PrivateQueries {
 
   private final SimulatedExchangeOptions options;
   private final MatchingEngine engine;
+  private final HistoryWindows windows;
 
-  PrivateQueries(SimulatedExchangeOptions options, MatchingEngine engine) {
+  PrivateQueries(SimulatedExchangeOptions options, MatchingEngine engine, HistoryWindows windows) {
+    this.windows = windows;
     this.options = options;
     this.engine = engine;
   }
@@ -141,13 +144,13 @@ final class PrivateQueries {
     long endMs = optionalLong(params, "end_timestamp", Long.MAX_VALUE);
     int count = count(params, PublicApi.DEFAULT_TRADES_PER_PAGE, PublicApi.MAX_TRADES_PER_PAGE);
     boolean ascending = "asc".equals(optionalEnum(params, "sorting", SORTINGS, "default"));
-    historical(params);
+    LongPredicate visible = windows.trades(historical(params));
     List<Fill> matching = new ArrayList<>();
     if (kindMatches(kind)) {
       for (Fill f : engine.ledger().fills()) {
         long id = tradeIdNumber(f.tradeId);
         if (f.account.equals(account) && currency.equals(f.order.spec.currency) && id >= startId && id <= endId
-          && f.timestampMs >= startMs && f.timestampMs <= endMs) {
+          && f.timestampMs >= startMs && f.timestampMs <= endMs && visible.test(f.timestampMs)) {
           matching.add(f);
         }
       }
@@ -161,10 +164,10 @@ final class PrivateQueries {
     long endMs = PublicApi.requiredLong(params, "end_timestamp");
     int count = count(params, PublicApi.DEFAULT_TRADES_PER_PAGE, PublicApi.MAX_TRADES_PER_PAGE);
     boolean ascending = "asc".equals(optionalEnum(params, "sorting", SORTINGS, "default"));
-    historical(params);
+    LongPredicate visible = windows.trades(historical(params));
     List<Fill> matching = new ArrayList<>();
     for (Fill f : engine.ledger().fills(account, instrument)) {
-      if (f.timestampMs >= startMs && f.timestampMs <= endMs) {
+      if (f.timestampMs >= startMs && f.timestampMs <= endMs && visible.test(f.timestampMs)) {
         matching.add(f);
       }
     }
@@ -175,13 +178,13 @@ final class PrivateQueries {
   private JsonArray userTradesByOrder(String account, JsonObject params) {
     String orderId = PublicApi.requiredString(params, "order_id");
     boolean descending = "desc".equals(optionalEnum(params, "sorting", SORTINGS, "default"));
-    historical(params);
+    LongPredicate visible = windows.trades(historical(params));
     Order order = engine.ledger().order(account, orderId);
     // The order's own instrument queue when the order is still kept; a full scan when it was forgotten.
     Collection<Fill> candidates = order != null ? engine.ledger().fills(account, order.instrument) : engine.ledger().fills();
     List<Fill> matching = new ArrayList<>();
     for (Fill f : candidates) {
-      if (f.account.equals(account) && f.orderId.equals(orderId)) {
+      if (f.account.equals(account) && f.orderId.equals(orderId) && visible.test(f.timestampMs)) {
         matching.add(f);
       }
     }
@@ -221,16 +224,18 @@ final class PrivateQueries {
     }
     boolean includeOld = optionalBool(params, "include_old");
     boolean includeUnfilled = optionalBool(params, "include_unfilled");
-    historical(params);
+    boolean historical = historical(params);
     if (optionalBool(params, "with_continuation") || params.getValue("continuation") != null) {
       throw RpcException.invalidParams(params.getValue("continuation") != null ? "continuation" : "with_continuation",
         "continuation paging is not supported by the simulated exchange, use count and offset");
     }
-    long oldestMs = System.currentTimeMillis() - OLD_ORDER_MS;
+    long oldestMs = options.getClock().millis() - OLD_ORDER_MS;
     List<Order> matching = new ArrayList<>();
     for (Order o : engine.ledger().orders()) {
       if (o.account.equals(account) && o.instrument.equals(instrument) && !o.isOpen()
-        && (includeUnfilled || o.filled > 0) && (includeOld || o.createdMs >= oldestMs)) {
+        && (includeUnfilled || o.filled > 0) && (includeOld || o.createdMs >= oldestMs)
+        // Recent orders (30 min), or with historical=true only the older ones (the archive).
+        && windows.recent(o) != historical) {
         matching.add(o);
       }
     }
@@ -399,7 +404,7 @@ final class PrivateQueries {
     throw RpcException.invalidParams(name, "expected true or false, got " + value);
   }
 
-  /** Validates {@code historical}: the simulator keeps no separate archive, so either value sees every kept record. */
+  /** @return {@code historical}: false (default) = the recent window only, true = only what is older (see {@link HistoryWindows}) */
   static boolean historical(JsonObject params) {
     return optionalBool(params, "historical");
   }

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -111,7 +112,8 @@ public final class SimulatedExchange {
       Consumer<Runnable> afterWrite = journal == null ? Runnable::run : journal::afterWrite;
       UserNotifier notifier = new UserNotifier(vertx, faults, connections, afterWrite);
       notifier.ledger(ledger);
-      engine = new MatchingEngine(ledger, generator::sim, journal == null ? notifier : journal.recording(notifier));
+      engine = new MatchingEngine(ledger, generator::sim, journal == null ? notifier : journal.recording(notifier),
+        options.getClock());
       generator.tradesGenerated(engine::onTrades);
       privateApi = new PrivateApi(vertx, options, faults, stats, engine, afterWrite);
       httpApi = new ExchangeHttpApi(this);
@@ -122,7 +124,10 @@ public final class SimulatedExchange {
       // The account state is back (books included) before anyone can connect or a trade is generated.
       Future<Void> restored = journal == null ? Future.succeededFuture()
         : journal.open(ledger, engine, options.getInstruments()::contains);
-      return restored.compose(v -> server.listen())
+      return restored.map(v -> {
+          seedAccounts(ledger);
+          return v;
+        }).compose(v -> server.listen())
         .compose(s -> relay.start(options.getHost(), options.getPort(), s.actualPort()))
         .recover(e -> journal == null ? Future.failedFuture(e) : journal.close().transform(ar -> Future.failedFuture(e)))
         .map(bound -> {
@@ -135,6 +140,37 @@ public final class SimulatedExchange {
         return port;
       });
     }));
+  }
+
+  /**
+   * Applies the configured starting positions and resting orders of every account that has no
+   * state yet (a fresh in-memory exchange, or a state directory that never saw the account).
+   */
+  private void seedAccounts(PrivateLedger ledger) {
+    long anHourAgo = options.getClock().millis() - 3_600_000L;
+    for (SimulatedExchangeOptions.Account a : options.getAccounts()) {
+      boolean fresh = ledger.orders().stream().noneMatch(o -> o.account.equals(a.clientId()));
+      if (!fresh) {
+        continue;
+      }
+      a.startPositions().forEach((instrument, amount) -> {
+        String key = "accounts[" + a.clientId() + "].positions." + instrument;
+        if (!options.getInstruments().contains(instrument)) {
+          throw new IllegalArgumentException(key + ": not one of the exchange's instruments " + options.getInstruments());
+        }
+        InstrumentSpec spec = InstrumentSpec.of(instrument);
+        java.math.BigDecimal steps = amount.movePointRight(spec.amountScale);
+        if (amount.signum() == 0 || steps.stripTrailingZeros().scale() > 0 || steps.longValue() % spec.contractSizeSteps != 0) {
+          throw new IllegalArgumentException(key + ": expected a non-zero multiple of the contract size "
+            + spec.contractSize().toPlainString() + ", got " + amount.toPlainString());
+        }
+        engine.seedPosition(a.clientId(), instrument, steps.longValueExact(), anHourAgo);
+      });
+      List<String> instruments = options.getInstruments();
+      for (int i = 0; i < a.startOpenOrders(); i++) {
+        engine.seedRestingOrder(a.clientId(), instruments.get(i % instruments.size()));
+      }
+    }
   }
 
   /** @return the method table every request is checked against (after {@link #start}) */

@@ -41,7 +41,13 @@ import java.util.Set;
  * lifetime, reported as {@code expires_in} seconds rounded up; refresh tokens live ten times as
  * long; tests use a few hundred ms) and {@code privateHistorySize} (100000: orders and, separately,
  * own fills kept for queries and {@code /admin/private/*}, about 1 KB each; the oldest closed
- * orders and oldest fills are forgotten beyond it, open orders never).
+ * orders and oldest fills are forgotten beyond it, open orders never). An account may start
+ * non-flat: {@code "positions": {"BTC-PERPETUAL": -1000}} (filled orders and own trades an hour
+ * before start) and {@code "openOrders": N} (resting unlabelled orders far from the market), applied
+ * when the account has no state yet. History windows, as on Deribit: {@code closedOrderWindowMs}
+ * (30 min: a closed order then disappears from look-ups by label, by id and the recent order
+ * history) and {@code userTradesWindowMs} (24 h: user-trade queries see only this window unless
+ * {@code historical: true}, which returns only older trades); measured on {@link #getClock()}.
  *
  * <p>State keys: {@code stateDir} ("" : the account state lives in memory only and a restart
  * forgets it, what tests want). When set, the private ledger (orders, own fills, positions and the
@@ -84,6 +90,10 @@ public final class SimulatedExchangeOptions {
   public static final String DEFAULT_CLIENT_SECRET = "tradekit-sim-secret";
   public static final long DEFAULT_TOKEN_TTL_MS = 900_000;
   public static final int DEFAULT_PRIVATE_HISTORY_SIZE = 100_000;
+  /** Deribit: look-ups by label and order state see a closed order for about 30 minutes. */
+  public static final long DEFAULT_CLOSED_ORDER_WINDOW_MS = 30 * 60_000L;
+  /** Deribit: user trades of the last 24 h unless {@code historical: true}, which returns only older ones. */
+  public static final long DEFAULT_USER_TRADES_WINDOW_MS = 24 * 3_600_000L;
   /** No state directory: the account state is in memory only. */
   public static final String DEFAULT_STATE_DIR = "";
   /** Journal size past which a snapshot replaces it: 64 MiB, about 100k records. */
@@ -102,6 +112,8 @@ public final class SimulatedExchangeOptions {
     private final String clientId;
     private final String clientSecret;
     private final Map<String, BigDecimal> balances;
+    private final Map<String, BigDecimal> startPositions;
+    private final int startOpenOrders;
 
     public Account(String clientId, String clientSecret) {
       this(clientId, clientSecret, DEFAULT_BALANCES);
@@ -109,6 +121,24 @@ public final class SimulatedExchangeOptions {
 
     /** @param balances starting balance per currency code (e.g. BTC); a currency not listed starts at 0 */
     public Account(String clientId, String clientSecret, Map<String, BigDecimal> balances) {
+      this(clientId, clientSecret, balances, Map.of(), 0);
+    }
+
+    /**
+     * @param startPositions positions the account holds before anything is placed (instrument to
+     *     signed amount in Deribit units, e.g. {@code -1000} USD of BTC-PERPETUAL): each becomes a
+     *     filled order and an own trade an hour before start, so history shows it too
+     * @param startOpenOrders resting limit orders (no label) the account has before start, placed
+     *     far from the market; as at a real exchange, an executor starting on an account is not
+     *     alone on it
+     */
+    public Account(String clientId, String clientSecret, Map<String, BigDecimal> balances,
+                   Map<String, BigDecimal> startPositions, int startOpenOrders) {
+      if (startOpenOrders < 0 || startOpenOrders > 1000) {
+        throw new IllegalArgumentException("openOrders: expected a whole number in [0, 1000], got " + startOpenOrders);
+      }
+      this.startPositions = Map.copyOf(startPositions);
+      this.startOpenOrders = startOpenOrders;
       if (clientId == null || clientId.isBlank() || clientSecret == null || clientSecret.isEmpty()) {
         throw new IllegalArgumentException("account: clientId and clientSecret must be non-empty");
       }
@@ -121,6 +151,16 @@ public final class SimulatedExchangeOptions {
       this.clientId = clientId;
       this.clientSecret = clientSecret;
       this.balances = Map.copyOf(balances);
+    }
+
+    /** @return the positions the account starts with (instrument to signed amount), applied when it has no state yet */
+    public Map<String, BigDecimal> startPositions() {
+      return startPositions;
+    }
+
+    /** @return how many resting orders the account starts with, placed when it has no state yet */
+    public int startOpenOrders() {
+      return startOpenOrders;
     }
 
     /** @return the starting balance in {@code currency}, 0 when none was configured */
@@ -150,7 +190,8 @@ public final class SimulatedExchangeOptions {
   private static final Set<String> KEYS = Set.of("host", "port", "instruments", "tradesPerSecond",
     "bookChangesPerSecond", "tickerIntervalMs", "chartIntervalMs", "generatorTickMs", "seed",
     "minHeartbeatIntervalMs", "minHeartbeatIntervalSeconds", "historyStartMs", "tradeHistorySize", "faults",
-    "accounts", "tokenTtlMs", "privateHistorySize", "stateDir", "stateJournalMaxBytes");
+    "accounts", "tokenTtlMs", "privateHistorySize", "stateDir", "stateJournalMaxBytes", "closedOrderWindowMs",
+    "userTradesWindowMs");
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
@@ -168,6 +209,9 @@ public final class SimulatedExchangeOptions {
   private List<Account> accounts = List.of(new Account(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET));
   private long tokenTtlMs = DEFAULT_TOKEN_TTL_MS;
   private int privateHistorySize = DEFAULT_PRIVATE_HISTORY_SIZE;
+  private long closedOrderWindowMs = DEFAULT_CLOSED_ORDER_WINDOW_MS;
+  private long userTradesWindowMs = DEFAULT_USER_TRADES_WINDOW_MS;
+  private java.time.Clock clock = java.time.Clock.systemUTC();
   private String stateDir = DEFAULT_STATE_DIR;
   private long stateJournalMaxBytes = DEFAULT_STATE_JOURNAL_MAX_BYTES;
 
@@ -238,7 +282,7 @@ public final class SimulatedExchangeOptions {
     if (block.has("accounts")) {
       List<Account> list = new ArrayList<>();
       for (ConfigReader a : block.objectList("accounts")) {
-        a.rejectUnknownKeys(Set.of("clientId", "clientSecret", "balances"));
+        a.rejectUnknownKeys(Set.of("clientId", "clientSecret", "balances", "positions", "openOrders"));
         String secret = a.requiredString("clientSecret");
         if (secret.isEmpty()) {
           throw new ConfigException(a.path("clientSecret"), "expected a non-empty secret");
@@ -254,7 +298,20 @@ public final class SimulatedExchangeOptions {
             balances.put(currency, BigDecimal.valueOf(b.doubleValue(currency, 0, 0, 1e15)));
           }
         }
-        list.add(new Account(a.requiredString("clientId"), secret, balances));
+        Map<String, BigDecimal> positions = new LinkedHashMap<>();
+        if (a.has("positions")) {
+          ConfigReader p = a.object("positions");
+          for (String instrument : p.json().fieldNames()) {
+            Object value = p.json().getValue(instrument);
+            try {
+              positions.put(instrument, new BigDecimal(String.valueOf(value)));
+            } catch (NumberFormatException e) {
+              throw new ConfigException(p.path(instrument), "expected a signed amount like -1000 or 2.5, got " + value);
+            }
+          }
+        }
+        list.add(new Account(a.requiredString("clientId"), secret, balances, positions,
+          a.intValue("openOrders", 0, 0, 1000)));
       }
       if (list.isEmpty()) {
         throw new ConfigException(block.path("accounts"), "expected at least one {clientId, clientSecret}");
@@ -270,6 +327,45 @@ public final class SimulatedExchangeOptions {
       throw new ConfigException(block.path("stateDir"), "expected a directory path, got \"" + dir + "\": " + e.getMessage());
     }
     stateJournalMaxBytes = block.longValue("stateJournalMaxBytes", DEFAULT_STATE_JOURNAL_MAX_BYTES, 1024, Long.MAX_VALUE);
+    closedOrderWindowMs = block.millis("closedOrderWindowMs", DEFAULT_CLOSED_ORDER_WINDOW_MS, 1);
+    userTradesWindowMs = block.millis("userTradesWindowMs", DEFAULT_USER_TRADES_WINDOW_MS, 1);
+  }
+
+  /** @return how long a closed order stays visible to look-ups by label, by id and in the recent order history */
+  public long getClosedOrderWindowMs() {
+    return closedOrderWindowMs;
+  }
+
+  public SimulatedExchangeOptions setClosedOrderWindowMs(long closedOrderWindowMs) {
+    if (closedOrderWindowMs < 1) {
+      throw new IllegalArgumentException("closedOrderWindowMs: expected >= 1, got " + closedOrderWindowMs);
+    }
+    this.closedOrderWindowMs = closedOrderWindowMs;
+    return this;
+  }
+
+  /** @return how far back user-trade queries reach without {@code historical: true} (and where the archive starts) */
+  public long getUserTradesWindowMs() {
+    return userTradesWindowMs;
+  }
+
+  public SimulatedExchangeOptions setUserTradesWindowMs(long userTradesWindowMs) {
+    if (userTradesWindowMs < 1) {
+      throw new IllegalArgumentException("userTradesWindowMs: expected >= 1, got " + userTradesWindowMs);
+    }
+    this.userTradesWindowMs = userTradesWindowMs;
+    return this;
+  }
+
+  /** @return the clock of the private API (order and trade timestamps, history windows); the system clock by default */
+  public java.time.Clock getClock() {
+    return clock;
+  }
+
+  /** Sets the private API's clock: tests move it forward to age orders and trades out of the history windows. */
+  public SimulatedExchangeOptions setClock(java.time.Clock clock) {
+    this.clock = java.util.Objects.requireNonNull(clock, "clock");
+    return this;
   }
 
   /**
@@ -513,6 +609,8 @@ public final class SimulatedExchangeOptions {
       .put("tokenTtlMs", tokenTtlMs)
       .put("privateHistorySize", privateHistorySize)
       .put("stateDir", stateDir)
-      .put("stateJournalMaxBytes", stateJournalMaxBytes);
+      .put("stateJournalMaxBytes", stateJournalMaxBytes)
+      .put("closedOrderWindowMs", closedOrderWindowMs)
+      .put("userTradesWindowMs", userTradesWindowMs);
   }
 }
