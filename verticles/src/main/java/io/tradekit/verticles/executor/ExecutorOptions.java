@@ -2,6 +2,7 @@ package io.tradekit.verticles.executor;
 
 import io.tradekit.config.ConfigException;
 import io.tradekit.config.ConfigReader;
+import io.tradekit.resilience.Backoff;
 import io.vertx.core.json.JsonObject;
 
 import java.math.BigDecimal;
@@ -28,7 +29,10 @@ import java.util.Set;
  *       AMBIGUOUS and resolved by label), {@code heartbeatIntervalMs} (10000), {@code renewBeforeExpiryMs}
  *       (60000), {@code reconnectInitialMs} (200), {@code reconnectMaxMs} (10000), {@code rateLimitInitialMs}
  *       (200), {@code rateLimitMaxMs} (10000), {@code maxRateLimitRetries} (5), {@code maxSendAttempts} (3:
- *       sends of one order, each after the exchange confirmed the previous never arrived);</li>
+ *       sends of one cancel or edit; a NEW order is sent once, never again), {@code unknownAfterMs}
+ *       (10000: after an ambiguous send the order is looked up by label, with a backoff from
+ *       {@code lookupInitialMs} (100) to {@code lookupMaxMs} (2000), until it shows; past this
+ *       horizon the intent's outcome is {@code unknown} and the row stays watched);</li>
  *   <li>consumer: {@code group} ("executor"), {@code batchSize} (32 intents in flight), {@code blockMs}
  *       (1000), {@code claimIdleMs} (60000), {@code claimIntervalMs} (10000), {@code retryDelayMs} (500),
  *       {@code commandTimeoutMs} (5000); {@code outcomesMaxLen} (100000: the outcomes stream is capped
@@ -60,6 +64,9 @@ public final class ExecutorOptions {
   final long rateLimitMaxMs;
   final int maxRateLimitRetries;
   final int maxSendAttempts;
+  final long unknownAfterMs;
+  /** Delays between look-ups by label after an ambiguous send. */
+  final Backoff lookupBackoff;
   final String group;
   final int batchSize;
   final long blockMs;
@@ -81,7 +88,8 @@ public final class ExecutorOptions {
     ConfigReader c = config.rejectUnknownKeys(Set.of("exchange", "instruments", "url", "clientId", "clientSecret", "clientSecretFile",
       "cancelOnDisconnect", "labelPrefix", "maxOrderAmount", "maxPositionPerInstrument", "maxOpenOrders", "maxOrdersPerSecond",
       "connectTimeoutMs", "requestTimeoutMs", "heartbeatIntervalMs", "renewBeforeExpiryMs", "reconnectInitialMs",
-      "reconnectMaxMs", "rateLimitInitialMs", "rateLimitMaxMs", "maxRateLimitRetries", "maxSendAttempts", "group", "batchSize",
+      "reconnectMaxMs", "rateLimitInitialMs", "rateLimitMaxMs", "maxRateLimitRetries", "maxSendAttempts", "unknownAfterMs", "lookupInitialMs",
+      "lookupMaxMs", "group", "batchSize",
       "blockMs", "claimIdleMs", "claimIntervalMs", "retryDelayMs", "commandTimeoutMs", "outcomesMaxLen", "tradesPageSize",
       "postgres", "redis"));
     exchange = c.string("exchange", "deribit");
@@ -127,6 +135,9 @@ public final class ExecutorOptions {
     rateLimitMaxMs = c.millis("rateLimitMaxMs", 10_000, rateLimitInitialMs);
     maxRateLimitRetries = c.intValue("maxRateLimitRetries", 5, 0, 1000);
     maxSendAttempts = c.intValue("maxSendAttempts", 3, 1, 100);
+    unknownAfterMs = c.millis("unknownAfterMs", 10_000, 1);
+    long lookupInitialMs = c.millis("lookupInitialMs", 100, 1);
+    lookupBackoff = Backoff.fullJitter(lookupInitialMs, c.millis("lookupMaxMs", 2_000, lookupInitialMs), 0);
     group = c.string("group", "executor");
     batchSize = c.intValue("batchSize", 32, 1, 1000);
     blockMs = c.millis("blockMs", 1_000, 1);

@@ -20,7 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The executor (daemon): order intents from strategies in, orders at the exchange out, exactly once.
@@ -64,6 +66,8 @@ public class ExecutorService extends ServiceVerticle {
   private long readyConnection = -1;
   private String failClosedReason;
   private String authFailure;
+  /** Labels of rows in state unknown: their orders are adopted (and outcomes replaced) when they appear. */
+  private final Set<String> unknownLabels = new HashSet<>();
 
   @Override
   protected void validateConfig(ConfigReader config) {
@@ -91,8 +95,8 @@ public class ExecutorService extends ServiceVerticle {
           Reconciler.channels(options.instruments), options.heartbeatIntervalMs, 3.0, options.renewBeforeExpiryMs,
           Backoff.fullJitter(options.rateLimitInitialMs, options.rateLimitMaxMs, 10_000), options.maxRateLimitRetries));
         processor = new IntentProcessor(vertx, options, store, session, new RiskLimits(options, System::nanoTime), metrics,
-          this::awaitReady);
-        reconciler = new Reconciler(options, store, session, processor::inFlight);
+          this::awaitReady, unknownLabels::add);
+        reconciler = new Reconciler(options, store, session, processor::inFlight, unknownLabels::add, this::adoptIfFound);
         return session.start(new SessionListener());
       });
   }
@@ -157,7 +161,8 @@ public class ExecutorService extends ServiceVerticle {
             continue;
           }
           String label = order.getString("label");
-          store.apply(order).onComplete(ar -> {
+          store.apply(order).compose(known -> label != null && unknownLabels.contains(label)
+              ? adoptIfFound(label).map(known) : Future.succeededFuture(known)).onComplete(ar -> {
             if (ar.succeeded() && !ar.result() && label != null && label.startsWith(options.labelPrefix)
                 && !processor.inFlight(label)) {
               failClosed("order " + order.getValue("order_id") + " with our label prefix (label " + label
@@ -228,9 +233,31 @@ public class ExecutorService extends ServiceVerticle {
       : processor.process(intent, failClosedReason).compose(this::publish));
   }
 
+  /**
+   * An order of a row left unknown has appeared and been applied: the intent's stored {@code unknown}
+   * outcome is replaced by what the order now is, and published (strategies read the same intent id
+   * again, now with its real status). At most once per intent: the replacement happens only while
+   * the stored outcome is unknown.
+   */
+  private Future<Void> adoptIfFound(String label) {
+    return store.find(label).compose(row -> {
+      if (row == null || "unknown".equals(row.getString("state")) || "pending_new".equals(row.getString("state"))) {
+        return Future.succeededFuture();
+      }
+      unknownLabels.remove(label);
+      LOG.info("event=executor.adopted label={} state={}", label, row.getString("state"));
+      return store.adoptOutcome(IntentProcessor.adoptedOutcome(row)).compose(stored -> stored == null
+        ? Future.succeededFuture() : publishStored(stored));
+    });
+  }
+
   private Future<Void> publish(Outcome outcome) {
-    return store.decide(outcome).compose(stored -> redis.send(GroupConsumer.xadd(Streams.outcomes(options.exchange),
-      options.outcomesMaxLen, stored.fields(System.currentTimeMillis())), false)).mapEmpty();
+    return store.decide(outcome).compose(this::publishStored);
+  }
+
+  private Future<Void> publishStored(Outcome stored) {
+    return redis.send(GroupConsumer.xadd(Streams.outcomes(options.exchange), options.outcomesMaxLen,
+      stored.fields(System.currentTimeMillis())), false).mapEmpty();
   }
 
   @Override

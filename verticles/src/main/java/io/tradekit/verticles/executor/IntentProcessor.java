@@ -3,6 +3,7 @@ package io.tradekit.verticles.executor;
 import io.tradekit.feed.FeedClosedException;
 import io.tradekit.feed.JsonRpcErrorException;
 import io.tradekit.feed.PrivateSession;
+import io.tradekit.resilience.Backoff;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -13,8 +14,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.math.BigDecimal;
-import java.util.HashSet;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -22,13 +26,18 @@ import java.util.function.Supplier;
  *
  * <ul>
  *   <li>{@code new}: risk checks and the INSERT of the {@code pending_new} row run one intent at a
- *       time (a gate), so limits see every order before it; then the order is sent with its label.
- *       An error reply means the exchange refused it (the row becomes rejected with the reason). A
- *       lost reply (timeout, disconnect after the request left) is AMBIGUOUS: the order is never
- *       sent again blindly; {@code private/get_order_state_by_label} decides, and only when the
- *       exchange confirms no such order is it sent again (at most {@code maxSendAttempts} sends).
- *       A redelivered intent whose row exists resumes from the row: terminal → its outcome;
- *       pending_new → asked by label first.</li>
+ *       time (a gate), so limits see every order before it; then the order is sent ONCE with its
+ *       label, and only by the call whose INSERT created the row. An error reply means the
+ *       exchange refused it (the row becomes rejected with the reason), except Deribit's ambiguous
+ *       codes (13888 timed_out, 11094 internal_server_error, 10040 retry, 10047 matching engine
+ *       queue full), which, like a lost reply (timeout, disconnect after the request left), leave the
+ *       order's fate unknown: it is NEVER sent again (the exchange may register it after a look-up
+ *       answered "none"). {@code private/get_order_state_by_label} is asked, with backoff, until the
+ *       order shows (adopted with its state) or {@code unknownAfterMs} passed: then the row becomes
+ *       {@code unknown} and so does the intent's outcome; the row stays watched (notifications,
+ *       reconciliation) and the order is adopted whenever it appears. A redelivered intent whose
+ *       row exists resumes from the row: terminal → its outcome; pending_new → looked up, never sent.
+ *       The same intent id twice while in flight gets the one outcome of the first.</li>
  *   <li>{@code cancel} / {@code edit}: by the target's order id; after an ambiguous failure the
  *       order's state is read back and the (idempotent) request repeated only while it is still needed.</li>
  * </ul>
@@ -47,11 +56,17 @@ final class IntentProcessor {
   private final RiskLimits risk;
   private final ExecutorMetrics metrics;
   private final Supplier<Future<Void>> awaitReady;
-  private final Set<String> inFlight = new HashSet<>();
+  /** Deribit's error codes after which a matching-engine request may or may not have taken effect. */
+  static final Set<Long> AMBIGUOUS_CODES = Set.of(13888L, 11094L, 10040L, 10047L);
+
+  /** The new-order intents being decided here, by id: a duplicate joins the first instead of acting. */
+  private final Map<String, Future<Outcome>> inFlight = new HashMap<>();
+  private final Consumer<String> watchUnknown;
   private Future<Void> gate = Future.succeededFuture();
 
   IntentProcessor(Vertx vertx, ExecutorOptions options, OrderStore store, PrivateSession session, RiskLimits risk,
-      ExecutorMetrics metrics, Supplier<Future<Void>> awaitReady) {
+      ExecutorMetrics metrics, Supplier<Future<Void>> awaitReady, Consumer<String> watchUnknown) {
+    this.watchUnknown = watchUnknown;
     this.vertx = vertx;
     this.options = options;
     this.store = store;
@@ -62,17 +77,25 @@ final class IntentProcessor {
   }
 
   boolean inFlight(String label) {
-    return inFlight.contains(label);
+    return inFlight.containsKey(label);
   }
 
   /** @return the outcome (not yet recorded) of a valid intent; fails when it must be retried later */
   Future<Outcome> process(Intent in, String failClosedReason) {
     if (in.isNew()) {
-      inFlight.add(in.id());
-      return placeNew(in, failClosedReason).eventually(() -> {
+      Future<Outcome> running = inFlight.get(in.id());
+      if (running != null) {
+        // The same intent id again (a producer's retried XADD) while the first is being decided.
+        metrics.rejected("duplicate");
+        return running;
+      }
+      Promise<Outcome> decided = Promise.promise();
+      inFlight.put(in.id(), decided.future());
+      placeNew(in, failClosedReason).onComplete(ar -> {
         inFlight.remove(in.id());
-        return Future.succeededFuture();
+        decided.handle(ar);
       });
+      return decided.future();
     }
     if ("edit".equals(in.type()) && failClosedReason != null) {
       return Future.succeededFuture(Outcome.rejected(in.id(), in.type(), failClosedReason));
@@ -96,16 +119,17 @@ final class IntentProcessor {
   private Future<Outcome> placeNew(Intent in, String failClosedReason) {
     return store.find(in.id()).compose(row -> {
       if (row == null) {
-        return admit(in, failClosedReason).compose(inserted -> store.find(in.id())).compose(r -> {
-          if ("pending_new".equals(r.getString("state"))) {
-            return send(in, 1);
+        return admit(in, failClosedReason).compose(inserted -> store.find(in.id()).compose(r -> {
+          if (inserted && "pending_new".equals(r.getString("state"))) {
+            return send(in);
           }
-          return Future.succeededFuture(r);
-        });
+          // Not ours to send: another admission of this id inserted the row first.
+          return "pending_new".equals(r.getString("state")) ? resolve(in, Backoff.monotonicMs(), 1) : Future.succeededFuture(r);
+        }));
       }
       if ("pending_new".equals(row.getString("state"))) {
-        // A redelivered intent that may have been sent: ask before anything else.
-        return resolve(in, 1);
+        // A redelivered intent that may have been sent: ask, never send again.
+        return resolve(in, Backoff.monotonicMs(), 1);
       }
       return Future.succeededFuture(row);
     }).map(r -> newOutcome(in, r));
@@ -129,7 +153,7 @@ final class IntentProcessor {
     return done.future();
   }
 
-  private Future<Row> send(Intent in, int attempt) {
+  private Future<Row> send(Intent in) {
     JsonObject params = new JsonObject().put("instrument_name", in.instrument()).put("amount", in.amount())
       .put("type", in.orderType()).put("label", in.id()).put("time_in_force", in.timeInForce());
     if (in.price() != null) {
@@ -147,22 +171,26 @@ final class IntentProcessor {
         return applyReply(ar.result()).compose(v -> store.find(in.id()));
       }
       Throwable err = ar.cause();
-      if (err instanceof JsonRpcErrorException rpc) {
+      if (err instanceof JsonRpcErrorException rpc && !AMBIGUOUS_CODES.contains(rpc.code())) {
         metrics.rejected("exchange");
         return store.rejectPending(in.id(), "exchange refused the order: " + rpc.getMessage()).compose(v -> store.find(in.id()));
       }
       if (err instanceof PrivateSession.NotReadyException) {
         // Not sent: wait for the session, then send (the row stays pending_new meanwhile).
-        return awaitReady.get().compose(v -> send(in, attempt));
+        return awaitReady.get().compose(v -> send(in));
       }
       metrics.ambiguous();
-      LOG.info("event=executor.ambiguous label={} attempt={} error=\"{}\"", in.id(), attempt, err.getMessage());
-      return resolve(in, attempt);
+      LOG.info("event=executor.ambiguous label={} error=\"{}\"", in.id(), err.getMessage());
+      return resolve(in, Backoff.monotonicMs(), 1);
     });
   }
 
-  /** Asks the exchange by label after an ambiguous send (attempt = sends so far); re-sends only when it has no such order. */
-  private Future<Row> resolve(Intent in, int attempt) {
+  /**
+   * Asks the exchange by label after an ambiguous send, with backoff, until the order shows (applied:
+   * adopted) or {@code unknownAfterMs} since {@code sinceMs} passed (the row becomes unknown and is
+   * watched). Never sends: the exchange can register the order after a look-up answered "none".
+   */
+  private Future<Row> resolve(Intent in, long sinceMs, int lookup) {
     // Only the query's own failures are retried here; a failed awaitReady (the executor is
     // stopping) ends the attempt: the row stays pending_new and the next start resolves it.
     // Retrying that too looped synchronously until StackOverflowError (ExecutorProcessIT, SIGTERM).
@@ -171,7 +199,7 @@ final class IntentProcessor {
       .transform(ar -> {
         if (ar.failed()) {
           if (ar.cause() instanceof FeedClosedException || ar.cause() instanceof PrivateSession.NotReadyException) {
-            return resolve(in, attempt);
+            return resolve(in, sinceMs, lookup);
           }
           return Future.failedFuture(ar.cause());
         }
@@ -187,12 +215,16 @@ final class IntentProcessor {
           }
           return chain.compose(x -> store.find(in.id()));
         }
-        metrics.resolved("absent");
-        if (attempt >= options.maxSendAttempts) {
-          return store.rejectPending(in.id(), "not placed: " + attempt + " sends got no reply and the exchange confirmed it "
-            + "has no order with this label").compose(x -> store.find(in.id()));
+        if (Backoff.monotonicMs() - sinceMs >= options.unknownAfterMs) {
+          metrics.resolved("unknown");
+          LOG.warn("event=executor.unknown label={} lookups={} afterMs={}", in.id(), lookup, options.unknownAfterMs);
+          watchUnknown.accept(in.id());
+          return store.markUnknown(in.id(), "no reply, and the exchange showed no order with this label within "
+            + options.unknownAfterMs + " ms; not sent again: the order is adopted if it appears").compose(x -> store.find(in.id()));
         }
-        return send(in, attempt + 1);
+        metrics.resolved("absent");
+        long delayMs = options.lookupBackoff.delayMs(lookup, ThreadLocalRandom.current().nextDouble());
+        return vertx.timer(delayMs).compose(t -> resolve(in, sinceMs, lookup + 1));
       }));
   }
 
@@ -206,7 +238,7 @@ final class IntentProcessor {
       if (ar.succeeded()) {
         return applyReply(ar.result()).compose(v -> store.find(in.target())).map(row -> modifyOutcome(in, row, null));
       }
-      if (ar.cause() instanceof JsonRpcErrorException rpc) {
+      if (ar.cause() instanceof JsonRpcErrorException rpc && !AMBIGUOUS_CODES.contains(rpc.code())) {
         // Refused (e.g. 11044 not_open_order): read the order's state back so the row converges.
         return refresh(orderId).compose(v -> store.find(in.target()))
           .map(row -> modifyOutcome(in, row, "exchange refused: " + rpc.getMessage()));
@@ -242,14 +274,24 @@ final class IntentProcessor {
     return applied.compose(x -> r.getValue("trades") instanceof JsonArray t ? store.insertFills(t) : Future.<Void>succeededFuture());
   }
 
+  /** @return the outcome of a new-order intent whose order {@code row} now shows (an unknown order adopted) */
+  static Outcome adoptedOutcome(Row row) {
+    return newOutcome(row.getString("label"), "new", row);
+  }
+
   private static Outcome newOutcome(Intent in, Row row) {
+    return newOutcome(in.id(), in.type(), row);
+  }
+
+  private static Outcome newOutcome(String intentId, String type, Row row) {
     String state = row.getString("state");
     String status = switch (state) {
       case "open", "partially_filled" -> "placed";
       case "pending_new" -> "placed"; // cannot happen: resolved before an outcome is made
+      case "unknown" -> "unknown";
       default -> state;
     };
-    return new Outcome(in.id(), in.type(), status, row.getString("order_id"), state, plain(row.getBigDecimal("filled_amount")),
+    return new Outcome(intentId, type, status, row.getString("order_id"), state, plain(row.getBigDecimal("filled_amount")),
       row.getString("reason"));
   }
 

@@ -29,9 +29,11 @@ import java.util.Set;
 final class OrderStore {
 
   static final Set<String> TERMINAL = Set.of("filled", "cancelled", "rejected", "expired");
-  static final String LIVE = "('pending_new', 'open', 'partially_filled')";
+  /** Rows that may be (or become) a live order at the exchange: risk counts them, reconciliation watches them. */
+  static final String LIVE = "('pending_new', 'unknown', 'open', 'partially_filled')";
 
-  private static final String RANK = "CASE %s WHEN 'pending_new' THEN 0 WHEN 'open' THEN 1 WHEN 'partially_filled' THEN 2 ELSE 3 END";
+  private static final String RANK = "CASE %s WHEN 'pending_new' THEN 0 WHEN 'unknown' THEN 0 WHEN 'open' THEN 1 "
+    + "WHEN 'partially_filled' THEN 2 ELSE 3 END";
   private static final String INSERT_ORDER = """
     INSERT INTO orders (exchange, label, instrument, side, order_type, amount, price, post_only, reduce_only, time_in_force,
       state, reason)
@@ -41,7 +43,8 @@ final class OrderStore {
   private static final String APPLY = """
     UPDATE orders SET order_id = COALESCE(order_id, $3), state = $4, filled_amount = $5::numeric,
       average_price = COALESCE($6::numeric, average_price), last_update_ts = $7, amount = COALESCE($8::numeric, amount),
-      price = COALESCE($9::numeric, price), reason = COALESCE($10, reason), updated_at = now()
+      price = COALESCE($9::numeric, price),
+      reason = CASE WHEN state = 'unknown' THEN $10 ELSE COALESCE($10, reason) END, updated_at = now()
     WHERE exchange = $1 AND label = $2 AND state NOT IN ('filled', 'cancelled', 'rejected', 'expired')
       AND filled_amount <= $5::numeric
       AND (last_update_ts IS NULL OR last_update_ts < $7 OR (last_update_ts = $7 AND (filled_amount < $5::numeric
@@ -49,7 +52,15 @@ final class OrderStore {
   private static final String REJECT_PENDING = """
     UPDATE orders SET state = 'rejected', reason = $3, updated_at = now()
     WHERE exchange = $1 AND label = $2 AND state = 'pending_new'""";
-  private static final String PENDING = "SELECT label, instrument FROM orders WHERE exchange = $1 AND state = 'pending_new'";
+  private static final String PENDING = "SELECT label, instrument, state FROM orders WHERE exchange = $1 "
+    + "AND state IN ('pending_new', 'unknown')";
+  private static final String MARK_UNKNOWN = """
+    UPDATE orders SET state = 'unknown', reason = $3, updated_at = now()
+    WHERE exchange = $1 AND label = $2 AND state = 'pending_new'""";
+  private static final String ADOPT_OUTCOME = """
+    UPDATE intent_outcomes SET status = $3, order_id = $4, order_state = $5, filled_amount = $6::numeric, reason = $7
+    WHERE exchange = $1 AND intent_id = $2 AND status = 'unknown'
+    RETURNING intent_id, type, status, order_id, order_state, filled_amount, reason""";
   private static final String LIVE_ORDERS = "SELECT label, order_id FROM orders WHERE exchange = $1 AND instrument = $2 "
     + "AND state IN ('open', 'partially_filled')";
   private static final String RISK = """
@@ -132,13 +143,28 @@ final class OrderStore {
     return pg.query(REJECT_PENDING, Tuple.of(exchange, label, reason), true).mapEmpty();
   }
 
-  /** @return label → instrument of every pending_new row */
+  /** @return {label, instrument, state} of every pending_new and unknown row: orders the exchange may or may not have */
   Future<List<String[]>> pending() {
     return pg.query(PENDING, Tuple.of(exchange), true).map(rows -> {
       List<String[]> out = new ArrayList<>();
-      rows.forEach(r -> out.add(new String[] {r.getString(0), r.getString(1)}));
+      rows.forEach(r -> out.add(new String[] {r.getString(0), r.getString(1), r.getString(2)}));
       return out;
     });
+  }
+
+  /**
+   * A pending_new row whose send was ambiguous and whose order the exchange does not show (yet)
+   * becomes unknown: never sent again, still counted by risk, adopted when it appears.
+   */
+  Future<Void> markUnknown(String label, String reason) {
+    return pg.query(MARK_UNKNOWN, Tuple.of(exchange, label, reason), true).mapEmpty();
+  }
+
+  /** @return the outcome now stored, when the intent's stored outcome was unknown and is replaced by {@code adopted}; else null */
+  Future<Outcome> adoptOutcome(Outcome adopted) {
+    return pg.query(ADOPT_OUTCOME, Tuple.from(new Object[] {exchange, adopted.intentId(), adopted.status(), adopted.orderId(),
+        adopted.orderState(), adopted.filledAmount() == null ? null : new BigDecimal(adopted.filledAmount()), adopted.reason()}), true)
+      .map(rows -> rows.size() == 0 ? null : Outcome.of(rows.iterator().next()));
   }
 
   /** @return label → order id of the instrument's open and partially filled rows */

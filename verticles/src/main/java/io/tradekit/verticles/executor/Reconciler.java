@@ -12,14 +12,18 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
  * Brings local state to the exchange's, at start and after every reconnect (called when the session
  * is ready, before intents are taken):
  * <ol>
- *   <li>every {@code pending_new} row not in flight here is asked for by label: found → applied;
- *       absent → rejected ("never reached the exchange"), so a consumed intent is always resolved;</li>
+ *   <li>every {@code pending_new} or {@code unknown} row not in flight here is asked for by label:
+ *       found → applied (an unknown order is adopted and its intent's outcome replaced); absent →
+ *       the row becomes (or stays) {@code unknown} and watched, never rejected: the exchange may
+ *       still register it, and nothing re-sends it;</li>
  *   <li>per instrument, the exchange's open orders: ours are applied; one with our label prefix and
  *       no row is a discrepancy; our open rows the exchange no longer lists are read back by order
  *       id (an order it does not know is a discrepancy);</li>
@@ -45,12 +49,21 @@ final class Reconciler {
   private final OrderStore store;
   private final PrivateSession session;
   private final Predicate<String> inFlight;
+  private final Consumer<String> watchUnknown;
+  private final Function<String, Future<Void>> adopted;
 
-  Reconciler(ExecutorOptions options, OrderStore store, PrivateSession session, Predicate<String> inFlight) {
+  /**
+   * @param watchUnknown told the label of every row left unknown (the owner watches it)
+   * @param adopted told the label of a pending or unknown row whose order was found and applied
+   */
+  Reconciler(ExecutorOptions options, OrderStore store, PrivateSession session, Predicate<String> inFlight,
+             Consumer<String> watchUnknown, Function<String, Future<Void>> adopted) {
     this.options = options;
     this.store = store;
     this.session = session;
     this.inFlight = inFlight;
+    this.watchUnknown = watchUnknown;
+    this.adopted = adopted;
   }
 
   Future<Void> run() {
@@ -78,16 +91,18 @@ final class Reconciler {
           .compose(result -> {
             JsonArray orders = result instanceof JsonArray a ? a : new JsonArray();
             if (orders.isEmpty()) {
-              LOG.info("event=executor.pending-resolved label={} result=absent", label);
-              return store.rejectPending(label, "never reached the exchange (confirmed by get_order_state_by_label "
-                + "during reconciliation); not sent again");
+              LOG.info("event=executor.pending-resolved label={} result=absent state=unknown", label);
+              watchUnknown.accept(label);
+              return "unknown".equals(row[2]) ? Future.<Void>succeededFuture()
+                : store.markUnknown(label, "the exchange showed no order with this label during reconciliation; "
+                  + "not sent again: the order is adopted if it appears");
             }
             Future<Boolean> applied = Future.succeededFuture();
             for (Object o : orders) {
               applied = applied.compose(x -> store.apply((JsonObject) o));
             }
             LOG.info("event=executor.pending-resolved label={} result=found", label);
-            return applied.mapEmpty();
+            return applied.compose(x -> adopted.apply(label));
           }));
       }
       return chain;
