@@ -205,8 +205,8 @@ async function main() {
       .reduce((o, p) => ({ ...o, [p.symbol]: p }), {});
   });
 
-  // Pro (WebSocket): subscribe first, then cause the updates. user.trades is subscribed before
-  // user.orders on the same connection, so once an order update arrives both subscriptions are live.
+  // Pro (WebSocket): subscribe first, then cause the updates. ccxt gives no hook for the
+  // subscription's reply, so each watch step retries with a new change, never a fixed wait.
   await step('watch subscribe', async () => {
     // ccxt's documented set-up step for a plain ws:// URL (its error message for ws:// asks for it).
     await exchange.loadHttpProxyAgent();
@@ -240,15 +240,26 @@ async function main() {
   });
 
   await step('watchMyTrades', async () => {
-    const orderUpdate = watchUntil(() => exchange.watchOrders(), (o) => o.info?.label === label('watch-taker') && o.status === 'closed', WATCH_TIMEOUT_MS);
-    const tradeUpdate = watchUntil(() => exchange.watchMyTrades(), (t) => t.info?.label === label('watch-taker'), WATCH_TIMEOUT_MS);
-    const order = await exchange.createOrder(BTC, 'market', 'sell', 10, undefined, { label: label('watch-taker') });
-    const [watchedOrder, watchedTrade] = await Promise.all([orderUpdate, tradeUpdate]);
-    check(watchedOrder !== undefined && watchedOrder.id === order.id,
-      `watchOrders delivered no filled update of the market order ${order.id}`);
-    check(watchedTrade !== undefined && watchedTrade.order === order.id && watchedTrade.side === 'sell' && watchedTrade.amount > 0,
-      `watchMyTrades delivered no fill of the market order ${order.id}: ${JSON.stringify(watchedTrade && { order: watchedTrade.order, side: watchedTrade.side, amount: watchedTrade.amount })}`);
-    return { id: order.id, order: watchedOrder.status, trade: { id: watchedTrade.id, price: watchedTrade.price, amount: watchedTrade.amount } };
+    // user.orders is live by now (the previous step saw it); user.trades was subscribed on the same
+    // connection but ccxt spaces its WebSocket sends, so a first fill may still come too early: then
+    // the next market order's fill is the one to see.
+    let watchedOrder;
+    let watchedTrade;
+    let order;
+    let attempts = 0;
+    for (; attempts < 3 && watchedTrade === undefined; attempts++) {
+      const tag = label(`watch-taker-${attempts}`);
+      const orderUpdate = watchUntil(() => exchange.watchOrders(), (o) => o.info?.label === tag && o.status === 'closed', WATCH_TIMEOUT_MS);
+      const tradeUpdate = watchUntil(() => exchange.watchMyTrades(), (t) => t.info?.label === tag, WATCH_TIMEOUT_MS);
+      order = await exchange.createOrder(BTC, 'market', 'sell', 10, undefined, { label: tag });
+      [watchedOrder, watchedTrade] = await Promise.all([orderUpdate, tradeUpdate]);
+      check(watchedOrder !== undefined && watchedOrder.id === order.id,
+        `watchOrders delivered no filled update of the market order ${order.id} within ${WATCH_TIMEOUT_MS} ms`);
+    }
+    check(watchedTrade !== undefined, `watchMyTrades delivered no fill within ${WATCH_TIMEOUT_MS} ms after each of ${attempts} market orders`);
+    check(watchedTrade.order === order.id && watchedTrade.side === 'sell' && watchedTrade.amount > 0 && watchedTrade.symbol === BTC,
+      `watched fill should be a sell of ${order.id} in ${BTC}: ${JSON.stringify({ order: watchedTrade.order, side: watchedTrade.side, amount: watchedTrade.amount, symbol: watchedTrade.symbol })}`);
+    return { id: order.id, orders: attempts, order: watchedOrder.status, trade: { id: watchedTrade.id, price: watchedTrade.price, amount: watchedTrade.amount } };
   });
 }
 
