@@ -43,32 +43,51 @@ function summary(order) {
   };
 }
 
-const TIMED_OUT = Symbol('timed out');
-
 /**
- * Calls watch() (a ccxt pro watch method) until one of the updates it returns satisfies match, or
- * until timeoutMs. With ccxt's default newUpdates, each resolution returns the updates received
- * since the previous call. Returns the matching update or undefined.
+ * Keeps calling watch() (a ccxt pro watch method), as a ccxt user's loop does, and keeps a copy of
+ * every update as it arrives (ccxt's cache updates an order in place). until(match, ms) answers the
+ * first kept update that matches, waiting for new ones up to ms; undefined if none came.
  */
-async function watchUntil(watch, match, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const left = deadline - Date.now();
-    if (left <= 0) {
-      return undefined;
+function collect(watch) {
+  const seen = [];
+  let failure;
+  let wake = () => {};
+  (async () => {
+    for (;;) {
+      try {
+        for (const update of await watch()) {
+          seen.push({ ...update, info: { ...update.info } });
+        }
+      } catch (e) {
+        failure = e;
+        wake();
+        return;
+      }
+      wake();
     }
-    let timer;
-    const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve(TIMED_OUT), left); });
-    const updates = await Promise.race([watch(), timeout]).finally(() => clearTimeout(timer));
-    if (updates === TIMED_OUT) {
-      return undefined;
-    }
-    const hit = updates.find(match);
-    if (hit !== undefined) {
-      // ccxt's cache updates an order in place: keep what was seen now.
-      return { ...hit, info: { ...hit.info } };
-    }
-  }
+  })();
+  return {
+    async until(match, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (failure !== undefined) {
+          throw failure;
+        }
+        const hit = seen.find(match);
+        if (hit !== undefined) {
+          return hit;
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          return undefined;
+        }
+        await new Promise((resolve) => {
+          const timer = setTimeout(resolve, left);
+          wake = () => { clearTimeout(timer); resolve(); };
+        });
+      }
+    },
+  };
 }
 
 async function step(name, body) {
@@ -173,7 +192,11 @@ async function main() {
   });
 
   let linear;
+  const position = async (symbol) => (await exchange.fetchPositions()).find((p) => p.symbol === symbol);
+  let solBefore;
   await step('createOrder market linear', async () => {
+    // The account may be reused (a long-running exchange): compare with its position before.
+    solBefore = (await position(SOL))?.contracts ?? 0;
     // SOL_USDC-PERPETUAL is linear: the amount is in SOL (steps of 0.1), fees and P&L in USDC.
     linear = await exchange.createOrder(SOL, 'market', 'buy', 1, undefined, { label: label('linear') });
     check(linear.status === 'closed' && linear.filled === 1,
@@ -197,22 +220,24 @@ async function main() {
     const positions = await exchange.fetchPositions();
     const btc = positions.find((p) => p.symbol === BTC);
     const sol = positions.find((p) => p.symbol === SOL);
-    check(sol !== undefined && sol.side === 'long' && sol.contracts === 1,
-      `fetchPositions should list a long ${SOL} position of 1: ${JSON.stringify(sol && { side: sol.side, contracts: sol.contracts })}`);
+    const solExpected = Number((solBefore + 1).toFixed(8));
+    check(sol !== undefined && (solExpected === 0 || sol.side === (solExpected > 0 ? 'long' : 'short')) && sol.contracts === Math.abs(solExpected),
+      `fetchPositions should list a ${SOL} position of ${solExpected} (was ${solBefore}, then bought 1): ${JSON.stringify(sol && { side: sol.side, contracts: sol.contracts })}`);
     check(btc !== undefined, `fetchPositions should list ${BTC}: ${JSON.stringify(positions.map((p) => p.symbol))}`);
     check(btc.side === 'long' && btc.contracts > 0, `${BTC} position should be long after the buys: ${JSON.stringify({ side: btc.side, contracts: btc.contracts })}`);
     return [btc, sol].map((p) => ({ symbol: p.symbol, side: p.side, contracts: p.contracts, entryPrice: p.entryPrice }))
       .reduce((o, p) => ({ ...o, [p.symbol]: p }), {});
   });
 
-  // Pro (WebSocket): subscribe first, then cause the updates. ccxt gives no hook for the
-  // subscription's reply, so each watch step retries with a new change, never a fixed wait.
+  // Pro (WebSocket): subscribe first, then cause the updates.
+  let orders;
+  let myTrades;
   await step('watch subscribe', async () => {
     // ccxt's documented set-up step for a plain ws:// URL (its error message for ws:// asks for it).
     await exchange.loadHttpProxyAgent();
     await exchange.authenticate();
-    exchange.watchMyTrades().catch(() => {});
-    exchange.watchOrders().catch(() => {});
+    myTrades = collect(() => exchange.watchMyTrades());
+    orders = collect(() => exchange.watchOrders());
     return {};
   });
 
@@ -222,19 +247,20 @@ async function main() {
     let price = farPrice;
     let seen;
     let attempts = 0;
-    // The subscription may not be live yet when the first change happens: then the next change
-    // (an edit) is the one to see. Each try waits for a real update, never a fixed time.
+    // The subscription may not be live yet when the first change happens (ccxt exposes no
+    // subscribe reply): then the next change (an edit) is the one to see. Each try waits for a
+    // real update, never a fixed time.
     for (; attempts < 3 && seen === undefined; attempts++) {
       if (attempts > 0) {
         price -= 10;
         await exchange.editOrder(order.id, BTC, 'limit', 'buy', 10, price);
       }
-      seen = await watchUntil(() => exchange.watchOrders(), (o) => o.id === order.id, WATCH_TIMEOUT_MS);
+      seen = await orders.until((o) => o.id === order.id, WATCH_TIMEOUT_MS);
     }
     check(seen !== undefined, `watchOrders delivered no update of ${order.id} within ${WATCH_TIMEOUT_MS} ms after each of 3 changes`);
     check(seen.info.label === watchLabel && seen.status === 'open', `watched update should be the open labelled order: ${JSON.stringify(summary(seen))}`);
     await exchange.cancelOrder(order.id, BTC);
-    const cancelled = await watchUntil(() => exchange.watchOrders(), (o) => o.id === order.id && o.status === 'canceled', WATCH_TIMEOUT_MS);
+    const cancelled = await orders.until((o) => o.id === order.id && o.status === 'canceled', WATCH_TIMEOUT_MS);
     check(cancelled !== undefined, `watchOrders delivered no cancellation of ${order.id}`);
     return { id: order.id, changes: attempts, first: seen.status, then: cancelled.status };
   });
@@ -249,10 +275,11 @@ async function main() {
     let attempts = 0;
     for (; attempts < 3 && watchedTrade === undefined; attempts++) {
       const tag = label(`watch-taker-${attempts}`);
-      const orderUpdate = watchUntil(() => exchange.watchOrders(), (o) => o.info?.label === tag && o.status === 'closed', WATCH_TIMEOUT_MS);
-      const tradeUpdate = watchUntil(() => exchange.watchMyTrades(), (t) => t.info?.label === tag, WATCH_TIMEOUT_MS);
       order = await exchange.createOrder(BTC, 'market', 'sell', 10, undefined, { label: tag });
-      [watchedOrder, watchedTrade] = await Promise.all([orderUpdate, tradeUpdate]);
+      [watchedOrder, watchedTrade] = await Promise.all([
+        orders.until((o) => o.id === order.id && o.status === 'closed', WATCH_TIMEOUT_MS),
+        myTrades.until((t) => t.order === order.id, WATCH_TIMEOUT_MS),
+      ]);
       check(watchedOrder !== undefined && watchedOrder.id === order.id,
         `watchOrders delivered no filled update of the market order ${order.id} within ${WATCH_TIMEOUT_MS} ms`);
     }
