@@ -178,7 +178,7 @@ final class MatchingEngine {
   }
 
   /** {@code private/edit}: new amount and price of an open limit order; it may cross at once. */
-  Result edit(Order order, long amount, long priceTicks) {
+  Result edit(Order order, long amount, long priceTicks, boolean postOnly, boolean rejectPostOnly) {
     if (!order.isOpen()) {
       throw notOpen(order);
     }
@@ -186,7 +186,10 @@ final class MatchingEngine {
       throw RpcException.invalidParams("amount", "below the filled amount " + order.filled);
     }
     InstrumentSim sim = sims.apply(order.instrument);
-    long price = postOnlyPrice(sim, order.buy, priceTicks, order.postOnly, order.rejectPostOnly);
+    long price = postOnlyPrice(sim, order.buy, priceTicks, postOnly, rejectPostOnly);
+    // Only once nothing can refuse the edit any more: a refused edit leaves the order as it was.
+    order.postOnly = postOnly;
+    order.rejectPostOnly = rejectPostOnly;
     long now = clock.millis();
     unrest(order);
     if (price != order.priceTicks || amount > order.amount) {

@@ -33,8 +33,9 @@ final class Order {
   final String label;
   final boolean buy;
   final boolean market;
-  final boolean postOnly;
-  final boolean rejectPostOnly;
+  /** Changeable by {@code private/edit}, which takes the flags again (omitted: post_only true, as Deribit's schema says). */
+  boolean postOnly;
+  boolean rejectPostOnly;
   final boolean reduceOnly;
   final String timeInForce;
   final BigDecimal tickSize;

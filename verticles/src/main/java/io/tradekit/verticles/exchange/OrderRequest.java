@@ -47,10 +47,13 @@ final class OrderRequest {
       throw RpcException.invalidParams("label", "at most " + MAX_LABEL_CHARS + " characters, got " + labelValue.length());
     }
     this.label = labelValue;
-    this.postOnly = bool(params, "post_only");
     this.rejectPostOnly = bool(params, "reject_post_only");
     this.reduceOnly = bool(params, "reduce_only");
     this.timeInForce = optionalString(params, "time_in_force", GTC);
+    // Deribit's schema: post_only defaults to TRUE (its own examples disagree, so a careful client
+    // sends it); the simulator takes the schema's word where post_only can apply (limit GTC), the
+    // worse case for a client that omits it: a crossing limit order is repriced, not filled.
+    this.postOnly = params.getValue("post_only") == null ? !market && GTC.equals(timeInForce) : bool(params, "post_only");
     if (!List.of(GTC, IOC, FOK).contains(timeInForce)) {
       throw RpcException.invalidParams("time_in_force", "expected " + GTC + ", " + IOC + " or " + FOK + ", got " + timeInForce);
     }

@@ -299,7 +299,11 @@ final class PrivateApi {
   private JsonObject edit(Order order, JsonObject params) {
     long amount = OrderRequest.amount(params, "amount", order.instrument);
     long price = order.market ? 0 : OrderRequest.priceTicks(params, "price", order.instrument);
-    return engine.edit(order, amount, price).toJson();
+    // Deribit's edit takes post_only again, default TRUE per its schema: an edit that omits it
+    // makes a limit order post-only (the worse case for a client that forgets it).
+    boolean postOnly = !order.market && !Boolean.FALSE.equals(params.getValue("post_only"));
+    boolean rejectPostOnly = postOnly && Boolean.TRUE.equals(params.getValue("reject_post_only"));
+    return engine.edit(order, amount, price, postOnly, rejectPostOnly).toJson();
   }
 
   private Order orderOf(String account, String orderId) {

@@ -47,6 +47,13 @@ record Intent(String type, String id, String target, String instrument, String s
     return underscore > 0 ? head.substring(underscore + 1) : head;
   }
 
+  /** The fields an intent of each type may carry; anything else is refused naming it. */
+  private static final Map<String, Set<String>> FIELDS = Map.of(
+    "new", Set.of("type", "intent_id", "instrument", "side", "amount", "order_type", "price", "post_only", "reduce_only",
+      "time_in_force"),
+    "cancel", Set.of("type", "intent_id", "target"),
+    "edit", Set.of("type", "intent_id", "target", "amount", "price"));
+
   static Intent parse(Map<String, String> f, String labelPrefix) {
     String id = f.get("intent_id");
     if (id == null || id.isEmpty()) {
@@ -61,6 +68,15 @@ record Intent(String type, String id, String target, String instrument, String s
     String type = f.get("type");
     if (type == null) {
       throw new Invalid(id, "type: missing, expected new|cancel|edit");
+    }
+    Set<String> allowed = FIELDS.get(type);
+    if (allowed != null) {
+      for (String field : new java.util.TreeSet<>(f.keySet())) {
+        if (!allowed.contains(field)) {
+          // A misspelt flag (postonly) would otherwise be dropped silently and change the order.
+          throw new Invalid(id, clip(field) + ": unknown field for a " + type + " intent, expected " + new java.util.TreeSet<>(allowed));
+        }
+      }
     }
     switch (type) {
       case "new" -> {

@@ -112,7 +112,18 @@ final class IntentProcessor {
       if (row.getString("order_id") == null) {
         return Future.succeededFuture(Outcome.rejected(in.id(), in.type(), "target: order not yet acknowledged by the exchange"));
       }
-      return modify(in, row.getString("order_id"), 1);
+      if ("edit".equals(in.type())) {
+        return store.risk(row.getString("instrument"), row.getString("side")).compose(view -> {
+          String refused = risk.checkEdit(row.getString("instrument"), row.getString("side"), row.getBoolean("reduce_only"),
+            row.getBigDecimal("amount"), row.getBigDecimal("filled_amount"), in.amount(), view);
+          if (refused != null) {
+            metrics.rejected("risk");
+            return Future.succeededFuture(Outcome.rejected(in.id(), in.type(), refused));
+          }
+          return modify(in, row.getString("order_id"), row.getBoolean("post_only"), 1);
+        });
+      }
+      return modify(in, row.getString("order_id"), false, 1);
     });
   }
 
@@ -159,12 +170,14 @@ final class IntentProcessor {
     if (in.price() != null) {
       params.put("price", in.price());
     }
-    if (in.postOnly()) {
-      params.put("post_only", true).put("reject_post_only", true);
+    // Every flag explicitly: Deribit's schema defaults post_only to TRUE (its examples disagree).
+    if ("limit".equals(in.orderType())) {
+      params.put("post_only", in.postOnly());
+      if (in.postOnly()) {
+        params.put("reject_post_only", true);
+      }
     }
-    if (in.reduceOnly()) {
-      params.put("reduce_only", true);
-    }
+    params.put("reduce_only", in.reduceOnly());
     return session.call("buy".equals(in.side()) ? "private/buy" : "private/sell", params).transform(ar -> {
       if (ar.succeeded()) {
         metrics.placed();
@@ -228,11 +241,15 @@ final class IntentProcessor {
       }));
   }
 
-  private Future<Outcome> modify(Intent in, String orderId, int attempt) {
+  /** @param postOnly the order's own post_only, repeated on an edit (omitted, Deribit's schema defaults it to true) */
+  private Future<Outcome> modify(Intent in, String orderId, boolean postOnly, int attempt) {
     boolean cancel = "cancel".equals(in.type());
     JsonObject params = new JsonObject().put("order_id", orderId);
     if (!cancel) {
-      params.put("amount", in.amount()).put("price", in.price());
+      params.put("amount", in.amount()).put("price", in.price()).put("post_only", postOnly);
+      if (postOnly) {
+        params.put("reject_post_only", true);
+      }
     }
     return session.call(cancel ? "private/cancel" : "private/edit", params).transform(ar -> {
       if (ar.succeeded()) {
@@ -254,7 +271,7 @@ final class IntentProcessor {
       // that went through is not repeated for nothing.
       return awaitReady.get().compose(v -> refresh(orderId)).compose(v -> store.find(in.target())).compose(row ->
         OrderStore.TERMINAL.contains(row.getString("state")) ? Future.succeededFuture(modifyOutcome(in, row, null))
-          : modify(in, orderId, attempt + 1));
+          : modify(in, orderId, postOnly, attempt + 1));
     });
   }
 

@@ -25,6 +25,10 @@ final class RiskLimits {
 
   /** @return null when the order may be sent, else the reason it is refused (naming the limit) */
   String check(Intent in, OrderStore.RiskView view) {
+    if (!options.instruments.contains(in.instrument())) {
+      // Not subscribed, not reconciled: its fills would never reach the fills table.
+      return "instrument: " + in.instrument() + " is not one of the executor's instruments " + options.instruments;
+    }
     if (in.amount().compareTo(options.maxOrderAmount) > 0) {
       return "risk: amount " + in.amount().toPlainString() + " exceeds maxOrderAmount " + options.maxOrderAmount.toPlainString();
     }
@@ -45,6 +49,26 @@ final class RiskLimits {
       return "risk: more than maxOrdersPerSecond " + options.maxOrdersPerSecond + " new orders";
     }
     tokens -= 1;
+    return null;
+  }
+
+  /**
+   * Checks an edit of an open order to {@code newAmount}: the order limit and the position limit with
+   * the order's remaining amount replaced by the new one. No rate token: an edit is not a new order.
+   *
+   * @return the refusal reason, or null when the edit may be sent
+   */
+  String checkEdit(String instrument, String side, boolean reduceOnly, BigDecimal oldAmount, BigDecimal filled,
+                   BigDecimal newAmount, OrderStore.RiskView view) {
+    if (newAmount.compareTo(options.maxOrderAmount) > 0) {
+      return "risk: amount " + newAmount.toPlainString() + " exceeds maxOrderAmount " + options.maxOrderAmount.toPlainString();
+    }
+    BigDecimal exposure = view.openSameSide().subtract(oldAmount.subtract(filled)).add(newAmount.subtract(filled).max(BigDecimal.ZERO));
+    BigDecimal worst = "buy".equals(side) ? view.position().add(exposure) : view.position().subtract(exposure);
+    if (!reduceOnly && worst.abs().compareTo(options.maxPositionPerInstrument) > 0) {
+      return "risk: position of " + instrument + " could reach " + worst.toPlainString()
+        + ", maxPositionPerInstrument is " + options.maxPositionPerInstrument.toPlainString();
+    }
     return null;
   }
 }

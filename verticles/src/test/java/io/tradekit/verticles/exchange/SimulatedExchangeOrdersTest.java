@@ -59,7 +59,8 @@ class SimulatedExchangeOrdersTest {
 
   static JsonObject order(String label, long amount, BigDecimal price) {
     JsonObject o = new JsonObject().put("instrument_name", BTC).put("amount", amount).put("label", label);
-    return price == null ? o.put("type", "market") : o.put("type", "limit").put("price", price);
+    // post_only sent explicitly: omitted, Deribit's schema (and so the simulator) makes it true.
+    return price == null ? o.put("type", "market") : o.put("type", "limit").put("price", price).put("post_only", false);
   }
 
   private Future<JsonObject> buy(JsonObject params) {
@@ -206,7 +207,8 @@ class SimulatedExchangeOrdersTest {
     start(vertx)
       .compose(c -> sell(order("edit-cross", 10, touch.ask().add(TICK))))
       .compose(placed -> client.rpc("private/edit_by_label", new JsonObject().put("label", "edit-cross")
-        .put("instrument_name", BTC).put("amount", 10).put("price", touch.bid())))
+        // post_only false said again: an edit that omits it makes the order post-only (Deribit's default).
+        .put("instrument_name", BTC).put("amount", 10).put("price", touch.bid()).put("post_only", false)))
       .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
         JsonObject edited = (JsonObject) r;
         assertThat(edited.getJsonObject("order").getString("order_state")).isEqualTo("filled");

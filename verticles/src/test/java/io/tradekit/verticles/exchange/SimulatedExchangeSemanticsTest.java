@@ -178,6 +178,27 @@ class SimulatedExchangeSemanticsTest {
   }
 
   @Test
+  void anOmittedPostOnlyIsTrueAsDeribitsSchemaSaysOnPlacementAndOnEdit(Vertx vertx, VertxTestContext ctx) {
+    JsonObject crossing = new JsonObject().put("instrument_name", BTC).put("amount", 10).put("type", "limit")
+      .put("price", new BigDecimal("1000000")).put("label", "no-flag");
+    start(vertx, new SimulatedExchangeOptions()).compose(c -> c.rpc("private/buy", crossing)
+      .compose(placed -> c.rpc("private/buy", resting("plain")).compose(plain -> c.rpc("private/edit", new JsonObject()
+          .put("order_id", ((JsonObject) plain).getJsonObject("order").getString("order_id")).put("amount", 20)
+          .put("price", FAR_BELOW)))
+        .map(edited -> {
+          ctx.verify(() -> {
+            JsonObject order = ((JsonObject) placed).getJsonObject("order");
+            assertThat(order.getBoolean("post_only")).isTrue();
+            assertThat(order.getString("order_state")).as("repriced, not filled: %s", order).isEqualTo("open");
+            assertThat(((JsonObject) placed).getJsonArray("trades")).isEmpty();
+            assertThat(((JsonObject) edited).getJsonObject("order").getBoolean("post_only")).as("edit without post_only").isTrue();
+          });
+          return edited;
+        })))
+      .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
   void anAccountCanStartWithAPositionItsTradeAndRestingOrders(Vertx vertx, VertxTestContext ctx) {
     SimulatedExchangeOptions options = new SimulatedExchangeOptions().setAccounts(List.of(new SimulatedExchangeOptions.Account(
       SimulatedExchangeOptions.DEFAULT_CLIENT_ID, SimulatedExchangeOptions.DEFAULT_CLIENT_SECRET,

@@ -91,7 +91,8 @@ class SimulatedExchangeStateTest {
   }
 
   private static JsonObject limit(String label, long amount, BigDecimal price) {
-    return new JsonObject().put("instrument_name", BTC).put("amount", amount).put("label", label).put("type", "limit").put("price", price);
+    return new JsonObject().put("instrument_name", BTC).put("amount", amount).put("label", label).put("type", "limit").put("price", price)
+      .put("post_only", false);
   }
 
   private static Future<JsonObject> place(TestClient c, String method, JsonObject params) {
