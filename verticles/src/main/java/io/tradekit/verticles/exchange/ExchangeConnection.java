@@ -236,6 +236,10 @@ final class ExchangeConnection extends RpcTransport {
       throw new RpcException(RETRY, "retry", new JsonObject().put("reason", "subscriptions cannot be changed now (simulated)"));
     }
     params = exchange.methods().validate(method, params, false);
+    if (faults.take(Fault.Type.METHOD_ERROR, method) != null) {
+      throw new RpcException(11094, "internal_server_error",
+        new JsonObject().put("reason", "the exchange failed to answer " + method + " (simulated)"));
+    }
     switch (method) {
       case "public/set_heartbeat":
         setHeartbeat(params);

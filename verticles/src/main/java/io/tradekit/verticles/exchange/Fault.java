@@ -85,7 +85,13 @@ public final class Fault {
      * timed_out, 11094 internal_server_error, 10040 retry, 10047 matching_engine_queue_full) although
      * the order WAS registered: the case a client that takes these for clean refusals gets wrong.
      */
-    ORDER_AMBIGUOUS_ERROR;
+    ORDER_AMBIGUOUS_ERROR,
+    /**
+     * A call of one JSON-RPC {@code method} (e.g. {@code private/get_open_orders_by_instrument}) is
+     * answered with 11094 internal_server_error, the exchange's own trouble: what a client's
+     * reconciliation must survive without sending anything meanwhile.
+     */
+    METHOD_ERROR;
 
     /** @return whether this type takes {@code delayMs} (required) */
     public boolean delayed() {
@@ -106,7 +112,7 @@ public final class Fault {
     }
   }
 
-  private static final Set<String> KEYS = Set.of("type", "durationMs", "channel", "count", "retryAfterSeconds",
+  private static final Set<String> KEYS = Set.of("type", "durationMs", "channel", "method", "count", "retryAfterSeconds",
     "probability", "delayMs");
   /** Faults are for tests and drills; an hour is long enough and catches unit mistakes (seconds vs ms). */
   public static final long MAX_DURATION_MS = 3_600_000;
@@ -136,7 +142,10 @@ public final class Fault {
     if (type == Type.SILENCE && (channel == null || channel.isBlank())) {
       throw new IllegalArgumentException("channel: required for a silence fault, e.g. \"trades.BTC-PERPETUAL.100ms\"");
     }
-    if (type != Type.SILENCE && channel != null) {
+    if (type == Type.METHOD_ERROR && (channel == null || channel.isBlank())) {
+      throw new IllegalArgumentException("method: required for a method_error fault, e.g. \"private/get_open_orders_by_instrument\"");
+    }
+    if (type != Type.SILENCE && type != Type.METHOD_ERROR && channel != null) {
       throw new IllegalArgumentException("channel: only allowed for a silence fault, not for " + type.id());
     }
     if (count < 0) {
@@ -189,6 +198,11 @@ public final class Fault {
   /** @return an order_reply_delay fault: the next {@code events} (0: every) order replies {@code delayMs} late */
   public static Fault replyDelay(long delayMs, long events, double probability, long durationMs) {
     return new Fault(Type.ORDER_REPLY_DELAY, durationMs, null, events, 1, probability, delayMs);
+  }
+
+  /** @return a method_error fault: the next {@code events} (0: every) calls of {@code method} answer 11094 */
+  public static Fault methodError(String method, long events, long durationMs) {
+    return new Fault(Type.METHOD_ERROR, durationMs, method, events, 1, 1.0, 0);
   }
 
   /** @return an order_late_registration fault: the next {@code events} (0: every) orders lose their reply and register {@code delayMs} late */
@@ -277,7 +291,11 @@ public final class Fault {
     if (!(duration instanceof Number) || ((Number) duration).doubleValue() % 1 != 0) {
       throw new IllegalArgumentException("durationMs: required, a whole number of milliseconds, got " + duration);
     }
-    Object channelValue = json.getValue("channel");
+    // The silence fault's channel and the method_error fault's method share one field: the fault's target.
+    Object channelValue = json.getValue(type == Type.METHOD_ERROR ? "method" : "channel");
+    if (json.containsKey("method") && type != Type.METHOD_ERROR) {
+      throw new IllegalArgumentException("method: only allowed for a method_error fault, not for " + type.id());
+    }
     if (channelValue != null && !(channelValue instanceof String)) {
       throw new IllegalArgumentException("channel: expected a string, got " + channelValue);
     }
@@ -347,7 +365,7 @@ public final class Fault {
   public JsonObject toJson() {
     JsonObject json = new JsonObject().put("type", type.id()).put("durationMs", durationMs);
     if (channel != null) {
-      json.put("channel", channel);
+      json.put(type == Type.METHOD_ERROR ? "method" : "channel", channel);
     }
     if (count > 0) {
       json.put("count", count);

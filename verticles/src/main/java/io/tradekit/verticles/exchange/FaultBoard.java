@@ -142,9 +142,15 @@ final class FaultBoard {
    * @return the fault that hit, or null
    */
   Fault take(Fault.Type type) {
+    return take(type, null);
+  }
+
+  /** As {@link #take(Fault.Type)}, only faults whose target (channel or method) is {@code target}, when not null. */
+  Fault take(Fault.Type type, String target) {
     for (int i = 0; i < active.size(); i++) {
       Active a = active.get(i);
-      if (a.fault.type() != type || (a.fault.probability() < 1 && random.nextDouble() >= a.fault.probability())) {
+      if (a.fault.type() != type || (target != null && !target.equals(a.fault.channel()))
+          || (a.fault.probability() < 1 && random.nextDouble() >= a.fault.probability())) {
         continue;
       }
       if (a.fault.count() > 0) {

@@ -68,6 +68,8 @@ public class ExecutorService extends ServiceVerticle {
   private String authFailure;
   /** Labels of rows in state unknown: their orders are adopted (and outcomes replaced) when they appear. */
   private final Set<String> unknownLabels = new HashSet<>();
+  /** Completed when the current connection's reconciliation finished; replaced (once completed) when the connection is lost. */
+  private Promise<Void> reconciled = Promise.promise();
 
   @Override
   protected void validateConfig(ConfigReader config) {
@@ -95,7 +97,7 @@ public class ExecutorService extends ServiceVerticle {
           Reconciler.channels(options.instruments), options.heartbeatIntervalMs, 3.0, options.renewBeforeExpiryMs,
           Backoff.fullJitter(options.rateLimitInitialMs, options.rateLimitMaxMs, 10_000), options.maxRateLimitRetries));
         processor = new IntentProcessor(vertx, options, store, session, new RiskLimits(options, System::nanoTime), metrics,
-          this::awaitReady, unknownLabels::add);
+          this::awaitReady, unknownLabels::add, () -> failClosedReason);
         reconciler = new Reconciler(options, store, session, processor::inFlight, unknownLabels::add, this::adoptIfFound);
         return session.start(new SessionListener());
       });
@@ -113,12 +115,16 @@ public class ExecutorService extends ServiceVerticle {
     return new Status().setOk(ok).setData(data);
   }
 
-  /** Completes when the session is ready and reconciled; fails once the executor is stopping. */
+  /**
+   * Completes when the current connection is reconciled (not merely authenticated: after a reconnect
+   * nothing is sent before that connection's reconciliation completed); fails once the executor is
+   * stopping.
+   */
   private Future<Void> awaitReady() {
     if (stopping) {
       return Future.failedFuture(new PrivateSession.NotReadyException("executor stopping"));
     }
-    return Future.any(session.whenReady(), stopSignal.future()).compose(v -> stopping
+    return Future.any(reconciled.future(), stopSignal.future()).compose(v -> stopping
       ? Future.failedFuture(new PrivateSession.NotReadyException("executor stopping")) : Future.succeededFuture());
   }
 
@@ -132,10 +138,12 @@ public class ExecutorService extends ServiceVerticle {
         }
         if (ar.succeeded()) {
           reconciledConnection = connection;
+          reconciled.tryComplete();
           startConsumer();
         } else if (Reconciler.isDiscrepancy(ar.cause())) {
           failClosed(ar.cause().getMessage());
           reconciledConnection = connection;
+          reconciled.tryComplete();
           startConsumer();
         } else {
           LOG.warn("event=executor.reconcile-failed exchange={} error=\"{}\"", options.exchange, ar.cause().getMessage());
@@ -178,6 +186,10 @@ public class ExecutorService extends ServiceVerticle {
     @Override
     public void lost(String reason) {
       readyConnection = -1;
+      if (reconciled.future().isComplete()) {
+        // Waiters from now on wait for the next connection's reconciliation.
+        reconciled = Promise.promise();
+      }
     }
 
     @Override
@@ -190,7 +202,6 @@ public class ExecutorService extends ServiceVerticle {
   private void failClosed(String reason) {
     if (failClosedReason == null) {
       failClosedReason = reason;
-      metrics.rejected("fail-closed");
       LOG.error("event=executor.fail-closed exchange={} reason=\"{}\"", options.exchange, reason);
     }
   }

@@ -62,11 +62,14 @@ final class IntentProcessor {
   /** The new-order intents being decided here, by id: a duplicate joins the first instead of acting. */
   private final Map<String, Future<Outcome>> inFlight = new HashMap<>();
   private final Consumer<String> watchUnknown;
+  /** The fail-closed reason now (null: not failed closed), read again at the moment of sending. */
+  private final Supplier<String> failClosed;
   private Future<Void> gate = Future.succeededFuture();
 
   IntentProcessor(Vertx vertx, ExecutorOptions options, OrderStore store, PrivateSession session, RiskLimits risk,
-      ExecutorMetrics metrics, Supplier<Future<Void>> awaitReady, Consumer<String> watchUnknown) {
+      ExecutorMetrics metrics, Supplier<Future<Void>> awaitReady, Consumer<String> watchUnknown, Supplier<String> failClosed) {
     this.watchUnknown = watchUnknown;
+    this.failClosed = failClosed;
     this.vertx = vertx;
     this.options = options;
     this.store = store;
@@ -98,6 +101,7 @@ final class IntentProcessor {
       return decided.future();
     }
     if ("edit".equals(in.type()) && failClosedReason != null) {
+      metrics.rejected("fail-closed");
       return Future.succeededFuture(Outcome.rejected(in.id(), in.type(), failClosedReason));
     }
     return store.find(in.target()).compose(row -> {
@@ -150,6 +154,9 @@ final class IntentProcessor {
   private Future<Boolean> admit(Intent in, String failClosedReason) {
     Promise<Boolean> done = Promise.promise();
     gate = gate.transform(ignored -> {
+      if (failClosedReason != null) {
+        metrics.rejected("fail-closed");
+      }
       Future<Boolean> step = failClosedReason != null ? store.insert(in, "rejected", failClosedReason)
         : store.risk(in.instrument(), in.side()).compose(view -> {
           String refused = risk.check(in, view);
@@ -164,7 +171,22 @@ final class IntentProcessor {
     return done.future();
   }
 
+  /**
+   * Sends once the connection is reconciled, and only if the executor has not failed closed in the
+   * meantime (the reason is read at the moment of sending, not at admission).
+   */
   private Future<Row> send(Intent in) {
+    return awaitReady.get().compose(v -> {
+      String reason = failClosed.get();
+      if (reason != null) {
+        metrics.rejected("fail-closed");
+        return store.rejectPending(in.id(), reason).compose(x -> store.find(in.id()));
+      }
+      return sendNow(in);
+    });
+  }
+
+  private Future<Row> sendNow(Intent in) {
     JsonObject params = new JsonObject().put("instrument_name", in.instrument()).put("amount", in.amount())
       .put("type", in.orderType()).put("label", in.id()).put("time_in_force", in.timeInForce());
     if (in.price() != null) {

@@ -1,5 +1,7 @@
 package io.tradekit.verticles.executor;
 
+import io.tradekit.verticles.exchange.Fault;
+import io.tradekit.verticles.pipeline.PipelineAccess;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -64,6 +66,45 @@ class ExecutorLimitsTest {
           });
           return orders;
         })))
+      .eventually(w::close)
+      .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /** @return how many orders the exchange holds with {@code label} (its own records, read in-process) */
+  private static Future<Long> labelled(ExecutorWorld w, String label) {
+    return w.exchange.privateOrders().map(orders -> orders.stream().filter(o -> label.equals(((JsonObject) o).getString("label"))).count());
+  }
+
+  @Test
+  void afterAReconnectNothingIsSentUntilThatConnectionIsReconciled(Vertx vertx, VertxTestContext ctx) {
+    ExecutorWorld w = new ExecutorWorld();
+    String reconcileCall = "private/get_open_orders_by_instrument";
+    w.start(vertx, new JsonObject(), "temporary")
+      .compose(x -> w.newLimit("tk-before", "buy", "10", "1")).compose(v -> w.outcome(vertx, "tk-before"))
+      // Every reconciliation of the next connection fails (the exchange's own 11094), then the connection drops.
+      .compose(o -> w.exchange.injectFault(Fault.methodError(reconcileCall, 0, 600_000)))
+      .compose(v -> w.exchange.injectFault(Fault.of(Fault.Type.DROP, 100)))
+      .compose(v -> w.newLimit("tk-after", "buy", "10", "1"))
+      // Reconciliation has failed several times on the new connection: time enough to have sent.
+      .compose(v -> PipelineAccess.eventually(vertx, 30_000, () -> Future.succeededFuture(
+        w.exchange.stats().toJson().getLong("errorsSent") >= 5)))
+      // Read in-process: the drop cut the account view's connection too.
+      .compose(v -> Future.all(labelled(w, "tk-after"), w.readiness(vertx)))
+      .compose(held -> {
+        ctx.verify(() -> {
+          assertThat((Long) held.resultAt(0)).as("orders sent before reconciliation").isZero();
+          assertThat(((JsonObject) held.resultAt(1)).getString("status")).isEqualTo("DOWN");
+        });
+        return w.exchange.clearFaults();
+      })
+      .compose(v -> w.outcome(vertx, "tk-after"))
+      .compose(after -> labelled(w, "tk-after").map(orders -> {
+        ctx.verify(() -> {
+          assertThat(after.get("status")).isEqualTo("placed");
+          assertThat(orders).isEqualTo(1L);
+        });
+        return orders;
+      }))
       .eventually(w::close)
       .onComplete(ctx.succeedingThenComplete());
   }
