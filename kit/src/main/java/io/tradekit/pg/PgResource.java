@@ -18,6 +18,7 @@ import io.tradekit.resilience.ResilienceOptions;
 import io.tradekit.pg.impl.MigrationsUpToDate;
 import org.flywaydb.core.Flyway;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
@@ -136,6 +137,29 @@ public final class PgResource implements Resource {
       Tuple params = BulkParams.of(spec, batch, columns);
       chain = chain.compose(total -> resilience.call("bulkUpsert", true, () -> pool().preparedQuery(sql).execute(params))
         .map(result -> total + result.rowCount()));
+    }
+    return chain;
+  }
+
+  /**
+   * Like {@link #bulkUpsert}, returning {@code returning} of the rows the statement inserted or
+   * updated (with {@code DO NOTHING}: only the new ones), e.g. to announce each new row once. A
+   * retry after an ambiguous failure that had committed returns none for those rows.
+   *
+   * @param returning the column list of the {@code RETURNING} clause, e.g. {@code "trade_id"}
+   */
+  public <T> Future<List<Row>> bulkUpsertReturning(BulkUpsert spec, List<T> rows, Function<T, Object[]> columns,
+                                                   String returning) {
+    String sql = spec.sql() + " RETURNING " + returning;
+    Future<List<Row>> chain = Future.succeededFuture(new ArrayList<>());
+    for (int from = 0; from < rows.size(); from += spec.batchSize()) {
+      List<T> batch = rows.subList(from, Math.min(rows.size(), from + spec.batchSize()));
+      Tuple params = BulkParams.of(spec, batch, columns);
+      chain = chain.compose(all -> resilience.call("bulkUpsert", true, () -> pool().preparedQuery(sql).execute(params))
+        .map(result -> {
+          result.forEach(all::add);
+          return all;
+        }));
     }
     return chain;
   }

@@ -9,7 +9,8 @@ import io.tradekit.health.KitMetrics;
  * rejection and resolution tags): {@code tradekit.executor.intents{exchange}},
  * {@code tradekit.executor.orders.placed{exchange}}, {@code tradekit.executor.ambiguous{exchange}}
  * (sends and modifications whose reply was lost), {@code tradekit.executor.resolutions{exchange,result=found|absent}},
- * {@code tradekit.executor.rejections{exchange,by=invalid|risk|exchange|fail-closed}}.
+ * {@code tradekit.executor.rejections{exchange,by=invalid|risk|exchange|fail-closed|duplicate}},
+ * {@code tradekit.executor.fills{exchange}} (own trades stored, each once).
  */
 final class ExecutorMetrics {
 
@@ -18,6 +19,7 @@ final class ExecutorMetrics {
   private final Counter intents;
   private final Counter placed;
   private final Counter ambiguous;
+  private final Counter fills;
 
   ExecutorMetrics(KitMetrics metrics, String exchange) {
     this.registry = metrics.registry();
@@ -25,6 +27,11 @@ final class ExecutorMetrics {
     intents = registry.counter("tradekit.executor.intents", "exchange", exchange);
     placed = registry.counter("tradekit.executor.orders.placed", "exchange", exchange);
     ambiguous = registry.counter("tradekit.executor.ambiguous", "exchange", exchange);
+    fills = registry.counter("tradekit.executor.fills", "exchange", exchange);
+  }
+
+  void fill() {
+    fills.increment();
   }
 
   void intent() {

@@ -70,6 +70,8 @@ public class ExecutorService extends ServiceVerticle {
   private final Set<String> unknownLabels = new HashSet<>();
   /** Completed when the current connection's reconciliation finished; replaced (once completed) when the connection is lost. */
   private Promise<Void> reconciled = Promise.promise();
+  /** The order events' XADDs, one after the other so the stream keeps the order of the changes. */
+  private Future<Void> events = Future.succeededFuture();
 
   @Override
   protected void validateConfig(ConfigReader config) {
@@ -86,6 +88,7 @@ public class ExecutorService extends ServiceVerticle {
     PgResource pg = service().resource(options.postgres, PgResource.class);
     redis = service().resource(options.redis, RedisResource.class);
     store = new OrderStore(pg, options.exchange);
+    store.events(this::publishEvent);
     metrics = new ExecutorMetrics(KitMetrics.of(vertx), options.exchange);
     service().readinessCheck("executor", p -> p.tryComplete(readiness()));
     return Future.succeededFuture().compose(x -> {
@@ -264,6 +267,26 @@ public class ExecutorService extends ServiceVerticle {
 
   private Future<Void> publish(Outcome outcome) {
     return store.decide(outcome).compose(this::publishStored);
+  }
+
+  /**
+   * Publishes one stored change on {@code exec:<exchange>:orders}, in the order the changes were
+   * stored (one XADD at a time). Best effort: the tables are the record; a failed XADD is logged.
+   */
+  private void publishEvent(java.util.Map<String, String> event) {
+    if (event.get("kind").equals("fill")) {
+      metrics.fill();
+    }
+    List<String> fields = new ArrayList<>(event.size() * 2 + 2);
+    event.forEach((k, v) -> {
+      fields.add(k);
+      fields.add(v);
+    });
+    fields.add("ts");
+    fields.add(Long.toString(System.currentTimeMillis()));
+    events = events.transform(ignored -> redis.send(GroupConsumer.xadd(Streams.orders(options.exchange), options.outcomesMaxLen,
+        fields), false).<Void>mapEmpty()
+      .onFailure(err -> LOG.warn("event=executor.event-publish-failed kind={} error=\"{}\"", event.get("kind"), err.getMessage())));
   }
 
   private Future<Void> publishStored(Outcome stored) {

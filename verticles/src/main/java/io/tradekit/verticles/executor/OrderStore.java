@@ -13,9 +13,12 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The executor's PostgreSQL state (tables of V4__executor.sql): orders keyed by label, fills keyed
@@ -94,10 +97,22 @@ final class OrderStore {
 
   private final PgResource pg;
   private final String exchange;
+  /** Told each change once, after it is stored: an order row updated, an own trade inserted. */
+  private Consumer<Map<String, String>> events = e -> { };
 
   OrderStore(PgResource pg, String exchange) {
     this.pg = pg;
     this.exchange = exchange;
+  }
+
+  /**
+   * Sets who is told of every stored change, as flat string fields: {@code kind=order} (label,
+   * order_id, instrument, state, filled_amount, average_price) for each order row an update
+   * changed, {@code kind=fill} (label, order_id, trade_id, trade_seq, instrument, side, price,
+   * amount, fee, liquidity, timestamp) for each own trade inserted. Called on the executor's context.
+   */
+  void events(Consumer<Map<String, String>> events) {
+    this.events = events;
   }
 
   /** @return whether the row was inserted (false: the label exists already) */
@@ -134,8 +149,21 @@ final class OrderStore {
       // Never thrown on the context (it would fail the service): the caller sees a failed future.
       return Future.failedFuture(new IllegalArgumentException("malformed order object for label " + label + ": " + malformed));
     }
-    return pg.query(APPLY, Tuple.from(params), true).compose(rows -> rows.rowCount() == 1 ? Future.succeededFuture(true)
-      : find(label).map(row -> row != null));
+    return pg.query(APPLY, Tuple.from(params), true).compose(rows -> {
+      if (rows.rowCount() == 1) {
+        Map<String, String> e = new LinkedHashMap<>();
+        e.put("kind", "order");
+        e.put("label", label);
+        putIfSet(e, "order_id", str(order.getValue("order_id")));
+        putIfSet(e, "instrument", order.getString("instrument_name"));
+        e.put("state", state);
+        e.put("filled_amount", num(order.getValue("filled_amount"), "0"));
+        putIfSet(e, "average_price", num(order.getValue("average_price"), null));
+        events.accept(e);
+        return Future.succeededFuture(true);
+      }
+      return find(label).map(row -> row != null);
+    });
   }
 
   /** A pending_new row the exchange confirmed it never received becomes rejected with {@code reason}. */
@@ -194,11 +222,46 @@ final class OrderStore {
     if (list.isEmpty()) {
       return Future.succeededFuture();
     }
-    return pg.bulkUpsert(FILLS, list, t -> new Object[] {exchange, str(t.getValue("trade_id")), t.getString("instrument_name"),
+    Map<String, JsonObject> byId = new HashMap<>();
+    list.forEach(t -> byId.put(str(t.getValue("trade_id")), t));
+    return pg.bulkUpsertReturning(FILLS, list, t -> new Object[] {exchange, str(t.getValue("trade_id")), t.getString("instrument_name"),
       t.getValue("trade_seq") instanceof Number n ? n.longValue() : 0L, str(t.getValue("order_id")), t.getString("label"),
       t.getString("direction"), num(t.getValue("price"), "0"), num(t.getValue("amount"), "0"), num(t.getValue("fee"), null),
       t.getString("liquidity"), OffsetDateTime.ofInstant(Instant.ofEpochMilli(t.getValue("timestamp") instanceof Number n
-        ? n.longValue() : 0L), ZoneOffset.UTC)}).mapEmpty();
+        ? n.longValue() : 0L), ZoneOffset.UTC)}, "trade_id").<Void>map(inserted -> {
+          // Only the trades this statement inserted: a fill delivered twice (reply, notification,
+          // reconciliation) is announced once.
+          for (Row r : inserted) {
+            JsonObject t = byId.get(r.getString(0));
+            if (t != null) {
+              events.accept(fillEvent(t));
+            }
+          }
+          return null;
+        });
+  }
+
+  private static Map<String, String> fillEvent(JsonObject t) {
+    Map<String, String> e = new LinkedHashMap<>();
+    e.put("kind", "fill");
+    putIfSet(e, "label", t.getString("label"));
+    putIfSet(e, "order_id", str(t.getValue("order_id")));
+    e.put("trade_id", str(t.getValue("trade_id")));
+    putIfSet(e, "trade_seq", str(t.getValue("trade_seq")));
+    putIfSet(e, "instrument", t.getString("instrument_name"));
+    putIfSet(e, "side", t.getString("direction"));
+    e.put("price", num(t.getValue("price"), "0"));
+    e.put("amount", num(t.getValue("amount"), "0"));
+    putIfSet(e, "fee", num(t.getValue("fee"), null));
+    putIfSet(e, "liquidity", t.getString("liquidity"));
+    putIfSet(e, "timestamp", str(t.getValue("timestamp")));
+    return e;
+  }
+
+  private static void putIfSet(Map<String, String> e, String key, String value) {
+    if (value != null) {
+      e.put(key, value);
+    }
   }
 
   /** @return the instrument's fill cursor, -1 when reconciliation never fetched its trades */

@@ -54,6 +54,15 @@ public final class Streams {
     return "exec:" + exchange + ":intents";
   }
 
+  /**
+   * The executor's order events: {@code exec:<exchange>:orders}, one entry per change of an order
+   * row ({@code kind=order}) and per own trade stored ({@code kind=fill}), read by strategies to
+   * follow their orders (a resting order's fills come only here).
+   */
+  public static String orders(String exchange) {
+    return "exec:" + exchange + ":orders";
+  }
+
   /** The executor's outcomes of intents: {@code exec:<exchange>:outcomes}, read by strategies. */
   public static String outcomes(String exchange) {
     return "exec:" + exchange + ":outcomes";

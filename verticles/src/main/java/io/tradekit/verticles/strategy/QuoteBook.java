@@ -124,10 +124,6 @@ final class QuoteBook {
     if (q == null) {
       return;
     }
-    if ("filled".equals(status) || "partially_filled".equals(status)) {
-      LOG.info("event=strategy.fill label={} instrument={} side={} filled_amount={} order_state={} order_id={}",
-        q.label, q.instrument, q.side, outcome.get("filled_amount"), orderState, outcome.get("order_id"));
-    }
     if (TERMINAL.contains(status) || TERMINAL.contains(orderState)) {
       if ("rejected".equals(status)) {
         LOG.info("event=strategy.quote_rejected label={} instrument={} side={} reason={}", q.label, q.instrument,

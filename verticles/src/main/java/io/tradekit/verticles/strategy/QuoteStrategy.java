@@ -16,6 +16,7 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -26,8 +27,10 @@ import java.util.Set;
  * {@code close * (1 + spreadBps/10000)} rounded up, as intents on {@code exec:<exchange>:intents}.
  * Prices are exact decimals.
  *
- * <p>It learns what became of its quotes from the executor's outcomes ({@code exec:<exchange>:outcomes},
- * its own consumer group, see {@link QuoteBook}) and logs fills ({@code event=strategy.fill}). It
+ * <p>It learns what became of its quotes from the executor's outcomes ({@code exec:<exchange>:outcomes})
+ * and order events ({@code exec:<exchange>:orders}: every state change and every fill, so a resting
+ * quote's fill and its end are seen too), in its own consumer group (see {@link QuoteBook}), and
+ * logs each fill of its quotes once ({@code event=strategy.fill}). It
  * re-quotes an instrument only after each of its last quotes got an outcome (or
  * {@code outcomeTimeoutMs} passed), so a stopped executor sees one round of intents, not a pile, and
  * it never has more than {@code maxOpenQuotes} quotes live. Labels are
@@ -68,7 +71,8 @@ public class QuoteStrategy extends ServiceVerticle {
     // Outcomes are small and few: 100 per read; another consumer's entries idle 30 s are claimed
     // (checked every 10 s); a failed read is retried from 500 ms with the consumer's backoff.
     GroupConsumer.Settings settings = new GroupConsumer.Settings(options.group, consumerName,
-      List.of(Streams.outcomes(options.exchange)), 100, options.blockMs, 30_000, 10_000, 500, options.commandTimeoutMs);
+      List.of(Streams.outcomes(options.exchange), Streams.orders(options.exchange)), 100, options.blockMs, 30_000, 10_000, 500,
+      options.commandTimeoutMs);
     outcomes = new GroupConsumer(vertx, redis, settings, this::onOutcomes);
     return outcomes.start()
       .onSuccess(v -> timer = vertx.setPeriodic(1, options.quoteIntervalMs, t -> tick()))
@@ -96,11 +100,28 @@ public class QuoteStrategy extends ServiceVerticle {
 
   private Future<Void> onOutcomes(List<StreamEntry> entries) {
     for (StreamEntry entry : entries) {
-      if (entry.fields() != null) {
-        book.apply(entry.fields());
+      Map<String, String> f = entry.fields();
+      if (f == null) {
+        continue;
+      }
+      String kind = f.get("kind");
+      if (kind == null) {
+        book.apply(f); // an outcome of one of our intents
+      } else if ("fill".equals(kind) && ownLabel(f.get("label"))) {
+        LOG.info("event=strategy.fill label={} instrument={} side={} price={} amount={} liquidity={} trade_id={}", f.get("label"),
+          f.get("instrument"), f.get("side"), f.get("price"), f.get("amount"), f.get("liquidity"), f.get("trade_id"));
+      } else if ("order".equals(kind) && ownLabel(f.get("label"))) {
+        // The quote's order changed (e.g. a resting quote filled or was cancelled): like an outcome of its intent.
+        book.apply(Map.of("intent_id", f.get("label"), "status", f.getOrDefault("state", ""),
+          "order_state", f.getOrDefault("state", "")));
       }
     }
     return Future.succeededFuture();
+  }
+
+  /** @return whether {@code label} is one of this strategy's quotes (any run: they share the prefix) */
+  private boolean ownLabel(String label) {
+    return label != null && label.startsWith(options.labelPrefix + "q-");
   }
 
   /** One round over the instruments, one at a time; a tick still running when the timer fires is not overlapped. */

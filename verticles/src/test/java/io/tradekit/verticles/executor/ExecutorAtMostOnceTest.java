@@ -140,6 +140,65 @@ class ExecutorAtMostOnceTest {
       })));
   }
 
+  /** @return the entries of the executor's order-event stream, oldest first, as flat field maps */
+  private static Future<List<Map<String, String>>> orderEvents(ExecutorWorld w) {
+    return w.fx.redis().send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.XRANGE)
+      .arg(io.tradekit.verticles.md.Streams.orders(w.exchangeName)).arg("-").arg("+"), true).map(reply -> {
+        List<Map<String, String>> out = new ArrayList<>();
+        for (io.vertx.redis.client.Response entry : reply) {
+          io.vertx.redis.client.Response kv = entry.get(1);
+          Map<String, String> fields = new HashMap<>();
+          for (int i = 0; i + 1 < kv.size(); i += 2) {
+            fields.put(kv.get(i).toString(), kv.get(i + 1).toString());
+          }
+          out.add(fields);
+        }
+        return out;
+      });
+  }
+
+  @Test
+  void everyFillAndOrderChangeIsPublishedOnceEvenWhenNotificationsRepeat(Vertx vertx, VertxTestContext ctx) {
+    ExecutorWorld w = new ExecutorWorld();
+    w.start(vertx, new JsonObject(), "temporary")
+      // Every user notification is sent twice: the reply, the notifications and their copies all
+      // deliver the same fills and states.
+      .compose(x -> w.exchange.injectFault(Fault.events(Fault.Type.NOTIFY_DUPLICATE, 0, 1.0, 600_000)))
+      .compose(v -> w.intent("type", "new", "intent_id", "tk-ev-mkt", "instrument", ExecutorWorld.INSTRUMENT, "side", "buy",
+        "amount", "50", "order_type", "market"))
+      .compose(v -> w.outcome(vertx, "tk-ev-mkt"))
+      .compose(v -> w.newLimit("tk-ev-rest", "buy", "10", "1")).compose(v -> w.outcome(vertx, "tk-ev-rest"))
+      .compose(v -> w.intent("type", "cancel", "intent_id", "tk-ev-cancel", "target", "tk-ev-rest"))
+      .compose(v -> w.outcome(vertx, "tk-ev-cancel"))
+      .compose(v -> w.exchange.privateFills())
+      .compose(fills -> PipelineAccess.eventually(vertx, 10_000, () -> orderEvents(w).map(events ->
+          events.stream().anyMatch(e -> "tk-ev-rest".equals(e.get("label")) && "cancelled".equals(e.get("state")))))
+        .compose(v -> orderEvents(w)).map(events -> {
+          ctx.verify(() -> {
+            List<String> exchangeTrades = new ArrayList<>();
+            fills.forEach(f -> {
+              if ("tk-ev-mkt".equals(((JsonObject) f).getString("label"))) {
+                exchangeTrades.add(((JsonObject) f).getValue("trade_id").toString());
+              }
+            });
+            List<String> fillEvents = events.stream().filter(e -> "fill".equals(e.get("kind")))
+              .map(e -> e.get("trade_id")).toList();
+            assertThat(exchangeTrades).isNotEmpty();
+            assertThat(fillEvents).as("one fill event per own trade").containsExactlyInAnyOrderElementsOf(exchangeTrades);
+            for (String label : List.of("tk-ev-mkt", "tk-ev-rest")) {
+              List<String> states = events.stream().filter(e -> "order".equals(e.get("kind")) && label.equals(e.get("label")))
+                .map(e -> e.get("state")).toList();
+              assertThat(states).as("state changes of %s", label).doesNotHaveDuplicates().isNotEmpty();
+            }
+            assertThat(events.stream().filter(e -> "order".equals(e.get("kind")) && "tk-ev-rest".equals(e.get("label")))
+              .map(e -> e.get("state")).toList()).containsExactly("open", "cancelled");
+          });
+          return events;
+        }))
+      .eventually(w::close)
+      .onComplete(ctx.succeedingThenComplete());
+  }
+
   @Test
   void theSameIntentIdTwiceInOneBatchAndLaterPlacesOneOrder(Vertx vertx, VertxTestContext ctx) {
     ExecutorWorld w = new ExecutorWorld();
