@@ -1,6 +1,5 @@
 package io.tradekit.verticles.exchange;
 
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.math.BigDecimal;
@@ -112,19 +111,6 @@ final class OrderRequest {
   }
 
   private static boolean bool(JsonObject params, String name) {
-    Object value = params.getValue(name);
-    if (value == null) {
-      return false;
-    }
-    if (value instanceof Boolean) {
-      return (Boolean) value;
-    }
-    if ("true".equals(value) || "false".equals(value)) {
-      return "true".equals(value);
-    }
-    if (value instanceof JsonArray || value instanceof JsonObject || value instanceof Number || value instanceof String) {
-      throw RpcException.invalidParams(name, "expected true or false, got " + value);
-    }
-    return false;
+    return PrivateQueries.optionalBool(params, name);
   }
 }

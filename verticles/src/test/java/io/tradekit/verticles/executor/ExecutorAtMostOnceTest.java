@@ -140,23 +140,6 @@ class ExecutorAtMostOnceTest {
       })));
   }
 
-  /** @return the entries of the executor's order-event stream, oldest first, as flat field maps */
-  private static Future<List<Map<String, String>>> orderEvents(ExecutorWorld w) {
-    return w.fx.redis().send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.XRANGE)
-      .arg(io.tradekit.verticles.md.Streams.orders(w.exchangeName)).arg("-").arg("+"), true).map(reply -> {
-        List<Map<String, String>> out = new ArrayList<>();
-        for (io.vertx.redis.client.Response entry : reply) {
-          io.vertx.redis.client.Response kv = entry.get(1);
-          Map<String, String> fields = new HashMap<>();
-          for (int i = 0; i + 1 < kv.size(); i += 2) {
-            fields.put(kv.get(i).toString(), kv.get(i + 1).toString());
-          }
-          out.add(fields);
-        }
-        return out;
-      });
-  }
-
   @Test
   void everyFillAndOrderChangeIsPublishedOnceEvenWhenNotificationsRepeat(Vertx vertx, VertxTestContext ctx) {
     ExecutorWorld w = new ExecutorWorld();
@@ -171,9 +154,9 @@ class ExecutorAtMostOnceTest {
       .compose(v -> w.intent("type", "cancel", "intent_id", "tk-ev-cancel", "target", "tk-ev-rest"))
       .compose(v -> w.outcome(vertx, "tk-ev-cancel"))
       .compose(v -> w.exchange.privateFills())
-      .compose(fills -> PipelineAccess.eventually(vertx, 10_000, () -> orderEvents(w).map(events ->
+      .compose(fills -> PipelineAccess.eventually(vertx, 10_000, () -> w.orderEvents().map(events ->
           events.stream().anyMatch(e -> "tk-ev-rest".equals(e.get("label")) && "cancelled".equals(e.get("state")))))
-        .compose(v -> orderEvents(w)).map(events -> {
+        .compose(v -> w.orderEvents()).map(events -> {
           ctx.verify(() -> {
             List<String> exchangeTrades = new ArrayList<>();
             fills.forEach(f -> {

@@ -137,19 +137,32 @@ final class ExecutorWorld {
 
   /** @return intent_id → fields of every outcome so far (the last one per intent) */
   Future<Map<String, Map<String, String>>> outcomes() {
-    return fx.redis().send(Request.cmd(Command.XRANGE).arg(Streams.outcomes(exchangeName)).arg("-").arg("+"), true)
-      .map(reply -> {
-        Map<String, Map<String, String>> out = new HashMap<>();
-        for (Response entry : reply) {
-          Response kv = entry.get(1);
-          Map<String, String> fields = new HashMap<>();
-          for (int i = 0; i + 1 < kv.size(); i += 2) {
-            fields.put(kv.get(i).toString(), kv.get(i + 1).toString());
-          }
-          out.put(fields.get("intent_id"), fields);
+    return entries(Streams.outcomes(exchangeName)).map(all -> {
+      Map<String, Map<String, String>> out = new HashMap<>();
+      all.forEach(fields -> out.put(fields.get("intent_id"), fields));
+      return out;
+    });
+  }
+
+  /** @return the executor's order events ({@code exec:<exchange>:orders}), oldest first */
+  Future<List<Map<String, String>>> orderEvents() {
+    return entries(Streams.orders(exchangeName));
+  }
+
+  /** @return every entry of {@code stream}, oldest first, as flat field maps */
+  private Future<List<Map<String, String>>> entries(String stream) {
+    return fx.redis().send(Request.cmd(Command.XRANGE).arg(stream).arg("-").arg("+"), true).map(reply -> {
+      List<Map<String, String>> out = new ArrayList<>();
+      for (Response entry : reply) {
+        Response kv = entry.get(1);
+        Map<String, String> fields = new HashMap<>();
+        for (int i = 0; i + 1 < kv.size(); i += 2) {
+          fields.put(kv.get(i).toString(), kv.get(i + 1).toString());
         }
-        return out;
-      });
+        out.add(fields);
+      }
+      return out;
+    });
   }
 
   /** @return the outcome of {@code intentId} once published */
