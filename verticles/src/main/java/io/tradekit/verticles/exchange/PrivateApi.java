@@ -1,5 +1,6 @@
 package io.tradekit.verticles.exchange;
 
+import io.vertx.core.Timer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -48,6 +49,8 @@ final class PrivateApi {
   private final MatchingEngine engine;
   private final PrivateQueries queries;
   private final HistoryWindows windows;
+  /** Timers of orders on their way to the matching engine (order_late_registration), cancelled at stop. */
+  private final java.util.Set<Timer> lateRegistrations = new java.util.HashSet<>();
   /** Accounts whose cancel-on-disconnect was enabled over HTTP with scope account (see {@link #connectionClosed}). */
   private final Set<String> accountCancelOnDisconnect = new HashSet<>();
   private final Consumer<Runnable> afterWrite;
@@ -254,7 +257,12 @@ final class PrivateApi {
     Fault late = faults.take(Fault.Type.ORDER_LATE_REGISTRATION);
     if (late != null) {
       stats.orderRepliesWithheld.incrementAndGet();
-      vertx.setTimer(late.delayMs(), t -> registerLate(account, c.id, request));
+      Timer arrival = vertx.timer(late.delayMs());
+      lateRegistrations.add(arrival);
+      arrival.onSuccess(v -> {
+        lateRegistrations.remove(arrival);
+        registerLate(account, c.id, request);
+      });
       return;
     }
     Fault ambiguous = faults.take(Fault.Type.ORDER_AMBIGUOUS_ERROR);
@@ -282,6 +290,15 @@ final class PrivateApi {
       return;
     }
     afterWrite.accept(() -> c.reply(id, result, usIn));
+  }
+
+  /**
+   * The exchange stops: orders still on their way to the matching engine (order_late_registration)
+   * never arrive, as with a crash; nothing is placed (or journaled) after the stop.
+   */
+  void stop() {
+    lateRegistrations.forEach(Timer::cancel);
+    lateRegistrations.clear();
   }
 
   /** The order_late_registration fault's second half: the order reaches the matching engine now. */

@@ -190,6 +190,7 @@ public final class SimulatedExchange {
       }
       generator.stop();
       faults.clear();
+      privateApi.stop();
       HttpServer s = server;
       server = null;
       port = -1;

@@ -10,7 +10,8 @@ import io.tradekit.health.KitMetrics;
  * {@code tradekit.executor.orders.placed{exchange}}, {@code tradekit.executor.ambiguous{exchange}}
  * (sends and modifications whose reply was lost), {@code tradekit.executor.resolutions{exchange,result=found|absent}},
  * {@code tradekit.executor.rejections{exchange,by=invalid|risk|exchange|fail-closed|duplicate}},
- * {@code tradekit.executor.fills{exchange}} (own trades stored, each once).
+ * {@code tradekit.executor.fills{exchange}} (own trades stored, each once),
+ * {@code tradekit.executor.events.dropped{exchange}} (order events past the pending bound).
  */
 final class ExecutorMetrics {
 
@@ -32,6 +33,10 @@ final class ExecutorMetrics {
 
   void fill() {
     fills.increment();
+  }
+
+  void eventDropped() {
+    registry.counter("tradekit.executor.events.dropped", "exchange", exchange).increment();
   }
 
   void intent() {

@@ -72,6 +72,9 @@ public class ExecutorService extends ServiceVerticle {
   private Promise<Void> reconciled = Promise.promise();
   /** The order events' XADDs, one after the other so the stream keeps the order of the changes. */
   private Future<Void> events = Future.succeededFuture();
+  private int eventsPending;
+  /** Order events waiting for their XADD at most (about 3 MB); past it they are dropped and counted. */
+  static final int MAX_PENDING_EVENTS = 10_000;
 
   @Override
   protected void validateConfig(ConfigReader config) {
@@ -272,11 +275,18 @@ public class ExecutorService extends ServiceVerticle {
   /**
    * Publishes one stored change on {@code exec:<exchange>:orders}, in the order the changes were
    * stored (one XADD at a time). Best effort: the tables are the record; a failed XADD is logged.
+   * At most {@link #MAX_PENDING_EVENTS} wait (about 300 bytes each) while Redis is slow or down;
+   * beyond that new events are dropped and counted ({@code tradekit.executor.events.dropped}).
    */
   private void publishEvent(java.util.Map<String, String> event) {
     if (event.get("kind").equals("fill")) {
       metrics.fill();
     }
+    if (eventsPending >= MAX_PENDING_EVENTS) {
+      metrics.eventDropped();
+      return;
+    }
+    eventsPending++;
     List<String> fields = new ArrayList<>(event.size() * 2 + 2);
     event.forEach((k, v) -> {
       fields.add(k);
@@ -286,7 +296,8 @@ public class ExecutorService extends ServiceVerticle {
     fields.add(Long.toString(System.currentTimeMillis()));
     events = events.transform(ignored -> redis.send(GroupConsumer.xadd(Streams.orders(options.exchange), options.outcomesMaxLen,
         fields), false).<Void>mapEmpty()
-      .onFailure(err -> LOG.warn("event=executor.event-publish-failed kind={} error=\"{}\"", event.get("kind"), err.getMessage())));
+      .onFailure(err -> LOG.warn("event=executor.event-publish-failed kind={} error=\"{}\"", event.get("kind"), err.getMessage()))
+      .onComplete(ar -> eventsPending--));
   }
 
   private Future<Void> publishStored(Outcome stored) {
