@@ -102,9 +102,11 @@ public class ExecutorService extends ServiceVerticle {
         session = new PrivateSession(vertx, new PrivateSession.Config(transport, credentials, options.cancelOnDisconnect,
           Reconciler.channels(options.instruments), options.heartbeatIntervalMs, 3.0, options.renewBeforeExpiryMs,
           Backoff.fullJitter(options.rateLimitInitialMs, options.rateLimitMaxMs, 10_000), options.maxRateLimitRetries));
-        processor = new IntentProcessor(vertx, options, store, session, new RiskLimits(options, System::nanoTime), metrics,
+        RiskLimits risk = new RiskLimits(options, System::nanoTime);
+        processor = new IntentProcessor(vertx, options, store, session, risk, metrics,
           this::awaitReady, unknownLabels::add, () -> failClosedReason);
-        reconciler = new Reconciler(options, store, session, processor::inFlight, unknownLabels::add, this::adoptIfFound);
+        reconciler = new Reconciler(options, store, session, processor::inFlight, unknownLabels::add, this::adoptIfFound,
+          risk::baseline);
         return session.start(new SessionListener());
       });
   }

@@ -171,6 +171,13 @@ final class OrderStore {
     return pg.query(REJECT_PENDING, Tuple.of(exchange, label, reason), true).mapEmpty();
   }
 
+  /** @return the position our stored fills add up to in {@code instrument} (buy +, sell -) */
+  Future<BigDecimal> position(String instrument) {
+    return pg.query("SELECT COALESCE(sum(CASE WHEN side = 'buy' THEN amount ELSE -amount END), 0) FROM fills "
+      + "WHERE exchange = $1 AND instrument = $2", Tuple.of(exchange, instrument), true)
+      .map(rows -> rows.iterator().next().getBigDecimal(0));
+  }
+
   /** @return {label, instrument, state} of every pending_new and unknown row: orders the exchange may or may not have */
   Future<List<String[]>> pending() {
     return pg.query(PENDING, Tuple.of(exchange), true).map(rows -> {

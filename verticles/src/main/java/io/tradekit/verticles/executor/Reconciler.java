@@ -51,13 +51,16 @@ final class Reconciler {
   private final Predicate<String> inFlight;
   private final Consumer<String> watchUnknown;
   private final Function<String, Future<Void>> adopted;
+  private final java.util.function.BiConsumer<String, java.math.BigDecimal> positionBaseline;
 
   /**
    * @param watchUnknown told the label of every row left unknown (the owner watches it)
    * @param adopted told the label of a pending or unknown row whose order was found and applied
    */
   Reconciler(ExecutorOptions options, OrderStore store, PrivateSession session, Predicate<String> inFlight,
-             Consumer<String> watchUnknown, Function<String, Future<Void>> adopted) {
+             Consumer<String> watchUnknown, Function<String, Future<Void>> adopted,
+             java.util.function.BiConsumer<String, java.math.BigDecimal> positionBaseline) {
+    this.positionBaseline = positionBaseline;
     this.options = options;
     this.store = store;
     this.session = session;
@@ -71,7 +74,7 @@ final class Reconciler {
     return pendingRows().compose(v -> {
       Future<Void> chain = Future.succeededFuture();
       for (String instrument : options.instruments) {
-        chain = chain.compose(x -> openOrders(instrument)).compose(x -> fills(instrument, 0));
+        chain = chain.compose(x -> openOrders(instrument)).compose(x -> fills(instrument, 0)).compose(x -> position(instrument));
       }
       return chain;
     }).onSuccess(v -> LOG.info("event=executor.reconciled exchange={} tookMs={}", options.exchange,
@@ -167,6 +170,26 @@ final class Reconciler {
         return store.insertFills(trades)
           .compose(v -> lastSeq > cursor ? store.moveCursor(instrument, lastSeq) : Future.<Void>succeededFuture())
           .compose(v -> more ? fills(instrument, pages + 1) : Future.<Void>succeededFuture());
+      }));
+  }
+
+  /**
+   * Compares the exchange's position with our fills' and hands the difference to risk: an account
+   * that held a position before our history (or whose trades are older than the exchange's 24 h
+   * window) is not seen as flat. Fills arriving between the two reads skew it until the next one.
+   */
+  private Future<Void> position(String instrument) {
+    return session.call("private/get_position", new JsonObject().put("instrument_name", instrument))
+      .compose(result -> store.position(instrument).map(local -> {
+        java.math.BigDecimal exchange = result instanceof JsonObject p && p.getValue("size") != null
+          ? new java.math.BigDecimal(p.getValue("size").toString()) : java.math.BigDecimal.ZERO;
+        java.math.BigDecimal offset = exchange.subtract(local);
+        if (offset.signum() != 0) {
+          LOG.info("event=executor.position-baseline instrument={} exchange={} fills={} offset={}", instrument,
+            exchange.toPlainString(), local.toPlainString(), offset.toPlainString());
+        }
+        positionBaseline.accept(instrument, offset);
+        return null;
       }));
   }
 

@@ -15,12 +15,27 @@ final class RiskLimits {
   private final LongSupplier nanoClock;
   private double tokens;
   private long lastRefillNanos;
+  /**
+   * Per instrument, the exchange's position minus what our fills add up to, measured at the last
+   * reconciliation: the part of the position from before our history (an account that was not flat,
+   * trades older than the exchange's 24 h window). Added to the fills' position in every check.
+   */
+  private final java.util.Map<String, BigDecimal> baseline = new java.util.HashMap<>();
 
   RiskLimits(ExecutorOptions options, LongSupplier nanoClock) {
     this.options = options;
     this.nanoClock = nanoClock;
     this.tokens = Math.max(1, options.maxOrdersPerSecond);
     this.lastRefillNanos = nanoClock.getAsLong();
+  }
+
+  /** Sets the position {@code instrument} has beyond our fills (see {@link #baseline}); called by reconciliation. */
+  void baseline(String instrument, BigDecimal offset) {
+    baseline.put(instrument, offset);
+  }
+
+  private BigDecimal position(String instrument, OrderStore.RiskView view) {
+    return view.position().add(baseline.getOrDefault(instrument, BigDecimal.ZERO));
   }
 
   /** @return null when the order may be sent, else the reason it is refused (naming the limit) */
@@ -36,7 +51,8 @@ final class RiskLimits {
       return "risk: " + view.liveOrders() + " open orders, maxOpenOrders is " + options.maxOpenOrders;
     }
     BigDecimal exposure = view.openSameSide().add(in.amount());
-    BigDecimal worst = "buy".equals(in.side()) ? view.position().add(exposure) : view.position().subtract(exposure);
+    BigDecimal position = position(in.instrument(), view);
+    BigDecimal worst = "buy".equals(in.side()) ? position.add(exposure) : position.subtract(exposure);
     if (!in.reduceOnly() && worst.abs().compareTo(options.maxPositionPerInstrument) > 0) {
       return "risk: position of " + in.instrument() + " could reach " + worst.toPlainString()
         + ", maxPositionPerInstrument is " + options.maxPositionPerInstrument.toPlainString();
@@ -64,7 +80,8 @@ final class RiskLimits {
       return "risk: amount " + newAmount.toPlainString() + " exceeds maxOrderAmount " + options.maxOrderAmount.toPlainString();
     }
     BigDecimal exposure = view.openSameSide().subtract(oldAmount.subtract(filled)).add(newAmount.subtract(filled).max(BigDecimal.ZERO));
-    BigDecimal worst = "buy".equals(side) ? view.position().add(exposure) : view.position().subtract(exposure);
+    BigDecimal position = position(instrument, view);
+    BigDecimal worst = "buy".equals(side) ? position.add(exposure) : position.subtract(exposure);
     if (!reduceOnly && worst.abs().compareTo(options.maxPositionPerInstrument) > 0) {
       return "risk: position of " + instrument + " could reach " + worst.toPlainString()
         + ", maxPositionPerInstrument is " + options.maxPositionPerInstrument.toPlainString();

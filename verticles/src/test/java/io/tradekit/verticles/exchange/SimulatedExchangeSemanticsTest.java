@@ -12,15 +12,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.math.BigDecimal;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,31 +32,7 @@ class SimulatedExchangeSemanticsTest {
   private static final String BTC = "BTC-PERPETUAL";
   private static final BigDecimal FAR_BELOW = new BigDecimal("1000");
 
-  /** A clock the test moves; it stands still unless moved. */
-  static final class TestClock extends Clock {
-    final AtomicLong millis = new AtomicLong(System.currentTimeMillis());
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis.get());
-    }
-
-    void advanceMs(long ms) {
-      millis.addAndGet(ms);
-    }
-  }
-
-  private final TestClock clock = new TestClock();
+  private final MovableClock clock = new MovableClock();
   private SimulatedExchange exchange;
 
   private Future<TestClient> start(Vertx vertx, SimulatedExchangeOptions options) {

@@ -1,6 +1,8 @@
 package io.tradekit.verticles.executor;
 
 import io.tradekit.verticles.exchange.Fault;
+import io.tradekit.verticles.exchange.MovableClock;
+import io.tradekit.verticles.exchange.SimulatedExchangeOptions;
 import io.tradekit.verticles.pipeline.PipelineAccess;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -12,6 +14,9 @@ import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -102,6 +107,34 @@ class ExecutorLimitsTest {
         ctx.verify(() -> {
           assertThat(after.get("status")).isEqualTo("placed");
           assertThat(orders).isEqualTo(1L);
+        });
+        return orders;
+      }))
+      .eventually(w::close)
+      .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void aPositionFromBeforeOurHistoryCountsAgainstThePositionLimit(Vertx vertx, VertxTestContext ctx) {
+    // The account is short 1000 USD of BTC-PERPETUAL from a trade more than 24 h old: outside the
+    // exchange's default user-trade window, so reconciliation's trade fetch cannot see it.
+    MovableClock clock = new MovableClock();
+    ExecutorWorld w = new ExecutorWorld(new SimulatedExchangeOptions().setClock(clock).setAccounts(List.of(
+      new SimulatedExchangeOptions.Account(SimulatedExchangeOptions.DEFAULT_CLIENT_ID, SimulatedExchangeOptions.DEFAULT_CLIENT_SECRET,
+        SimulatedExchangeOptions.Account.DEFAULT_BALANCES, Map.of(ExecutorWorld.INSTRUMENT, new BigDecimal("-1000")), 0))));
+    w.startExchange(vertx)
+      .compose(x -> {
+        clock.advanceMs(SimulatedExchangeOptions.DEFAULT_USER_TRADES_WINDOW_MS);
+        return w.startExecutor(new JsonObject().put("maxPositionPerInstrument", 1500), "temporary");
+      })
+      .compose(x -> w.intent("type", "new", "intent_id", "tk-short-more", "instrument", ExecutorWorld.INSTRUMENT, "side", "sell",
+        "amount", "600", "order_type", "limit", "price", "1000000", "post_only", "true"))
+      .compose(v -> w.outcome(vertx, "tk-short-more"))
+      .compose(outcome -> labelled(w, "tk-short-more").map(orders -> {
+        ctx.verify(() -> {
+          assertThat(outcome.get("status")).as("outcome %s", outcome).isEqualTo("rejected");
+          assertThat(outcome.get("reason")).contains("could reach -1600");
+          assertThat(orders).isZero();
         });
         return orders;
       }))
