@@ -372,15 +372,10 @@ final class PrivateApi {
   }
 
   private JsonObject userTrades(String account, JsonObject params) {
+    // Types, enums and bounds were checked by the method table before any handler runs.
     String instrument = instrument(params);
-    long count = params.getValue("count") == null ? PublicApi.DEFAULT_TRADES_PER_PAGE : PublicApi.requiredLong(params, "count");
-    if (count < 1 || count > PublicApi.MAX_TRADES_PER_PAGE) {
-      throw RpcException.invalidParams("count", "expected a whole number in [1, " + PublicApi.MAX_TRADES_PER_PAGE + "], got " + count);
-    }
-    String sorting = params.getValue("sorting") == null ? "default" : PublicApi.requiredString(params, "sorting");
-    if (!List.of("asc", "desc", "default").contains(sorting)) {
-      throw RpcException.invalidParams("sorting", "expected asc, desc or default, got " + sorting);
-    }
+    long count = PrivateQueries.optionalLong(params, "count", PublicApi.DEFAULT_TRADES_PER_PAGE);
+    String sorting = params.getString("sorting", "default");
     long start = params.getValue("start_seq") == null ? Long.MIN_VALUE : PublicApi.requiredLong(params, "start_seq");
     long end = params.getValue("end_seq") == null ? Long.MAX_VALUE : PublicApi.requiredLong(params, "end_seq");
     long startMs = params.getValue("start_timestamp") == null ? Long.MIN_VALUE : PublicApi.requiredLong(params, "start_timestamp");
@@ -407,8 +402,13 @@ final class PrivateApi {
   }
 
   private String instrument(JsonObject params) {
+    return instrument(params, options.getInstruments());
+  }
+
+  /** @return {@code instrument_name}, one of the exchange's {@code instruments}; -32602 naming it otherwise */
+  static String instrument(JsonObject params, List<String> instruments) {
     String instrument = PublicApi.requiredString(params, "instrument_name");
-    if (!options.getInstruments().contains(instrument)) {
+    if (!instruments.contains(instrument)) {
       throw RpcException.invalidParams("instrument_name", "unknown instrument " + instrument);
     }
     return instrument;

@@ -30,17 +30,8 @@ import java.util.function.LongPredicate;
  */
 final class PrivateQueries {
 
-  /** Currencies Deribit's {@code currency} enum lists for these methods (no {@code any}). */
-  static final List<String> CURRENCIES = List.of("BTC", "ETH", "USDC", "USDT", "EURR");
-  static final List<String> KINDS = List.of("future", "option", "spot", "future_combo", "option_combo");
-  /** {@code kind} of the by-currency trade and order queries: the kinds plus {@code any} (Deribit's docs list it). */
-  static final List<String> KINDS_WITH_ANY = List.of("future", "option", "spot", "future_combo", "option_combo", "any");
-  static final List<String> OPEN_ORDER_TYPES = List.of("all", "limit", "trigger_all", "stop_all", "stop_limit",
-    "stop_market", "take_all", "take_limit", "take_market", "trailing_all", "trailing_stop");
-  static final List<String> SORTINGS = List.of("asc", "desc", "default");
-  /** Default and largest {@code count} of {@code get_order_history_by_instrument}. */
+  /** Default {@code count} of {@code get_order_history_by_instrument} (its bounds are in the method table). */
   static final int DEFAULT_HISTORY_COUNT = 20;
-  static final int MAX_HISTORY_COUNT = 1000;
   /** Orders older than this are hidden from order history unless {@code include_old} (Deribit: 2 days). */
   static final long OLD_ORDER_MS = 2 * 86_400_000L;
   /** Margin model of the account summary: initial margin 1 % of the notional, maintenance 0.5 %. */
@@ -105,9 +96,9 @@ final class PrivateQueries {
   // ---- open orders ---------------------------------------------------------------------------
 
   private JsonArray openOrdersByCurrency(String account, JsonObject params) {
-    String currency = requiredEnum(params, "currency", CURRENCIES);
-    String kind = optionalEnum(params, "kind", KINDS_WITH_ANY, "any");
-    String type = optionalEnum(params, "type", OPEN_ORDER_TYPES, "all");
+    String currency = params.getString("currency");
+    String kind = params.getString("kind", "any");
+    String type = params.getString("type", "all");
     JsonArray array = new JsonArray();
     if (!kindMatches(kind) || !("all".equals(type) || "limit".equals(type))) {
       // Only resting limit futures exist here: trigger order types and other kinds match nothing.
@@ -122,7 +113,7 @@ final class PrivateQueries {
   }
 
   private JsonArray openOrdersByLabel(String account, JsonObject params) {
-    String currency = requiredEnum(params, "currency", CURRENCIES);
+    String currency = params.getString("currency");
     String label = params.getValue("label") == null ? null : String.valueOf(params.getValue("label"));
     JsonArray array = new JsonArray();
     for (Order o : engine.openOrders(account, null)) {
@@ -136,14 +127,14 @@ final class PrivateQueries {
   // ---- user trades ---------------------------------------------------------------------------
 
   private JsonObject userTradesByCurrency(String account, JsonObject params) {
-    String currency = requiredEnum(params, "currency", CURRENCIES);
-    String kind = optionalEnum(params, "kind", KINDS_WITH_ANY, "any");
+    String currency = params.getString("currency");
+    String kind = params.getString("kind", "any");
     long startId = params.getValue("start_id") == null ? Long.MIN_VALUE : tradeIdNumber(params, "start_id");
     long endId = params.getValue("end_id") == null ? Long.MAX_VALUE : tradeIdNumber(params, "end_id");
     long startMs = optionalLong(params, "start_timestamp", Long.MIN_VALUE);
     long endMs = optionalLong(params, "end_timestamp", Long.MAX_VALUE);
-    int count = count(params, PublicApi.DEFAULT_TRADES_PER_PAGE, PublicApi.MAX_TRADES_PER_PAGE);
-    boolean ascending = "asc".equals(optionalEnum(params, "sorting", SORTINGS, "default"));
+    int count = (int) optionalLong(params, "count", PublicApi.DEFAULT_TRADES_PER_PAGE);
+    boolean ascending = "asc".equals(params.getString("sorting", "default"));
     LongPredicate visible = windows.trades(historical(params));
     List<Fill> matching = new ArrayList<>();
     if (kindMatches(kind)) {
@@ -159,11 +150,11 @@ final class PrivateQueries {
   }
 
   private JsonObject userTradesByInstrumentAndTime(String account, JsonObject params) {
-    String instrument = instrument(params);
+    String instrument = PrivateApi.instrument(params, options.getInstruments());
     long startMs = PublicApi.requiredLong(params, "start_timestamp");
     long endMs = PublicApi.requiredLong(params, "end_timestamp");
-    int count = count(params, PublicApi.DEFAULT_TRADES_PER_PAGE, PublicApi.MAX_TRADES_PER_PAGE);
-    boolean ascending = "asc".equals(optionalEnum(params, "sorting", SORTINGS, "default"));
+    int count = (int) optionalLong(params, "count", PublicApi.DEFAULT_TRADES_PER_PAGE);
+    boolean ascending = "asc".equals(params.getString("sorting", "default"));
     LongPredicate visible = windows.trades(historical(params));
     List<Fill> matching = new ArrayList<>();
     for (Fill f : engine.ledger().fills(account, instrument)) {
@@ -177,7 +168,7 @@ final class PrivateQueries {
   /** Deribit's shape: a bare array of the order's fills (oldest first unless {@code sorting=desc}), no {@code has_more}. */
   private JsonArray userTradesByOrder(String account, JsonObject params) {
     String orderId = PublicApi.requiredString(params, "order_id");
-    boolean descending = "desc".equals(optionalEnum(params, "sorting", SORTINGS, "default"));
+    boolean descending = "desc".equals(params.getString("sorting", "default"));
     LongPredicate visible = windows.trades(historical(params));
     Order order = engine.ledger().order(account, orderId);
     // The order's own instrument queue when the order is still kept; a full scan when it was forgotten.
@@ -216,8 +207,8 @@ final class PrivateQueries {
    * {@code count}; orders created more than {@link #OLD_ORDER_MS} ago only with {@code include_old}.
    */
   private JsonArray orderHistory(String account, JsonObject params) {
-    String instrument = instrument(params);
-    int count = count(params, DEFAULT_HISTORY_COUNT, MAX_HISTORY_COUNT);
+    String instrument = PrivateApi.instrument(params, options.getInstruments());
+    int count = (int) optionalLong(params, "count", DEFAULT_HISTORY_COUNT);
     long offset = optionalLong(params, "offset", 0);
     if (offset < 0) {
       throw RpcException.invalidParams("offset", "expected a whole number >= 0, got " + offset);
@@ -258,7 +249,7 @@ final class PrivateQueries {
    * initial margin. Everything simulated is a future, so options figures are 0.
    */
   private JsonObject accountSummary(String account, JsonObject params) {
-    String currency = requiredEnum(params, "currency", CURRENCIES);
+    String currency = params.getString("currency");
     boolean extended = optionalBool(params, "extended");
     PrivateLedger ledger = engine.ledger();
     BigDecimal upl = BigDecimal.ZERO;
@@ -365,26 +356,6 @@ final class PrivateQueries {
     return "any".equals(kind) || "future".equals(kind);
   }
 
-  private String instrument(JsonObject params) {
-    String instrument = PublicApi.requiredString(params, "instrument_name");
-    if (!options.getInstruments().contains(instrument)) {
-      throw RpcException.invalidParams("instrument_name", "unknown instrument " + instrument);
-    }
-    return instrument;
-  }
-
-  static String requiredEnum(JsonObject params, String name, List<String> values) {
-    String value = PublicApi.requiredString(params, name);
-    if (!values.contains(value)) {
-      throw RpcException.invalidParams(name, "expected one of " + String.join("|", values) + ", got " + value);
-    }
-    return value;
-  }
-
-  static String optionalEnum(JsonObject params, String name, List<String> values, String defaultValue) {
-    return params.getValue(name) == null ? defaultValue : requiredEnum(params, name, values);
-  }
-
   static long optionalLong(JsonObject params, String name, long defaultValue) {
     return params.getValue(name) == null ? defaultValue : PublicApi.requiredLong(params, name);
   }
@@ -407,14 +378,6 @@ final class PrivateQueries {
   /** @return {@code historical}: false (default) = the recent window only, true = only what is older (see {@link HistoryWindows}) */
   static boolean historical(JsonObject params) {
     return optionalBool(params, "historical");
-  }
-
-  private static int count(JsonObject params, int defaultCount, int max) {
-    long count = optionalLong(params, "count", defaultCount);
-    if (count < 1 || count > max) {
-      throw RpcException.invalidParams("count", "expected a whole number in [1, " + max + "], got " + count);
-    }
-    return (int) count;
   }
 
   /** @return the number of a trade id parameter: the simulator's {@code u<number>}, or the bare number */

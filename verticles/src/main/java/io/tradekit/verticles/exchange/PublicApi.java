@@ -20,7 +20,7 @@ import java.util.function.Function;
  *
  * <p>Parameters arrive as JSON (WebSocket) or as strings (HTTP query), so readers accept numbers
  * written either way. Called on the exchange's event-loop context; every method is cheap and
- * bounded ({@link ChartHistory#MAX_CANDLES}, {@link #MAX_TRADES_PER_PAGE}).
+ * bounded ({@link ChartHistory#MAX_CANDLES}; {@code count} at most 1000, checked by the {@link MethodTable}).
  */
 final class PublicApi {
 
@@ -28,8 +28,6 @@ final class PublicApi {
   static final String VERSION = "1.2.26";
   static final Set<String> METHODS = Set.of("public/test", "public/get_time", "public/get_instruments", "public/get_currencies",
     "public/get_tradingview_chart_data", "public/get_last_trades_by_instrument");
-  /** Deribit's largest {@code count} for {@code public/get_last_trades_by_instrument}. */
-  static final int MAX_TRADES_PER_PAGE = 1000;
   /** Deribit's default {@code count}. */
   static final int DEFAULT_TRADES_PER_PAGE = 10;
 
@@ -70,14 +68,9 @@ final class PublicApi {
 
   private JsonArray instruments(JsonObject params) {
     // Optional here: widely used clients call it without currency against the live exchange.
-    String currency = params.getValue("currency") == null ? "any" : requiredString(params, "currency");
-    if (!List.of("BTC", "ETH", "USDC", "USDT", "EURR", "any").contains(currency)) {
-      throw RpcException.invalidParams("currency", "expected one of BTC|ETH|USDC|USDT|EURR|any, got " + currency);
-    }
-    String kind = params.getValue("kind") == null ? null : String.valueOf(params.getValue("kind"));
-    if (kind != null && !List.of("future", "option", "spot", "future_combo", "option_combo").contains(kind)) {
-      throw RpcException.invalidParams("kind", "expected one of future|option|spot|future_combo|option_combo, got " + kind);
-    }
+    // The values of currency and kind were checked by the method table.
+    String currency = params.getString("currency", "any");
+    String kind = params.getString("kind");
     JsonArray result = new JsonArray();
     List<String> names = options.getInstruments();
     for (int i = 0; i < names.size(); i++) {
@@ -167,14 +160,9 @@ final class PublicApi {
         throw RpcException.invalidParams(unsupported, "not supported by the simulated exchange, use start_seq/end_seq");
       }
     }
+    // count's bounds and sorting's values were checked by the method table before any handler runs.
     long count = params.getValue("count") == null ? DEFAULT_TRADES_PER_PAGE : requiredLong(params, "count");
-    if (count < 1 || count > MAX_TRADES_PER_PAGE) {
-      throw RpcException.invalidParams("count", "expected a whole number in [1, " + MAX_TRADES_PER_PAGE + "], got " + count);
-    }
-    String sorting = params.getValue("sorting") == null ? "default" : requiredString(params, "sorting");
-    if (!List.of("asc", "desc", "default").contains(sorting)) {
-      throw RpcException.invalidParams("sorting", "expected asc, desc or default, got " + sorting);
-    }
+    String sorting = params.getString("sorting", "default");
     JsonObject empty = new JsonObject().put("trades", new JsonArray()).put("has_more", false);
     long first = sim.historyFirstSeq();
     long last = sim.historyLastSeq();
